@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmaadd device instances: one per bound platform or PCI device.
+ *
+ * Copyright (C) 2026 The dmaadd authors
+ */
+
+#include <linux/device.h>
+#include <linux/dmapool.h>
+#include <linux/err.h>
+#include <linux/idr.h>
+#include <linux/slab.h>
+
+#include "dmaadd_device.h"
+#include "dmaadd_engine.h"
+#include "dmaadd_file.h"
+#include "dmaadd_hw.h"
+#include "dmaadd_job.h"
+
+static DEFINE_IDA(dmaadd_ida);
+
+/*
+ * The completion "interrupt". The engine finishes descriptors in the order
+ * they were rung, so the finished one is the head of the queue.
+ */
+static void dmaadd_device_irq(void *data, dma_addr_t desc, u32 status)
+{
+	struct dmaadd_device *ddev = data;
+	struct dmaadd_job *job;
+
+	spin_lock(&ddev->queue_lock);
+	job = list_first_entry_or_null(&ddev->queue, struct dmaadd_job, node);
+	if (job && job->desc_dma == desc)
+		list_del(&job->node);
+	else
+		job = NULL;
+	spin_unlock(&ddev->queue_lock);
+
+	if (!job) {
+		dev_err_ratelimited(ddev->dev, "completion for an unknown descriptor\n");
+		return;
+	}
+	dmaadd_job_complete(job, status);
+
+	/* Last: device removal waits for this and may then free @ddev. */
+	if (atomic_dec_and_test(&ddev->active))
+		wake_up_all(&ddev->queue_wq);
+	else
+		wake_up(&ddev->queue_wq);
+}
+
+/**
+ * dmaadd_device_queue() - ring a job's descriptor into the engine
+ * @ddev: device
+ * @job: job with its descriptor filled in
+ * @nonblock: fail with -EAGAIN instead of sleeping when the ring is full
+ *
+ * Return: 0, -EAGAIN or -ERESTARTSYS.
+ */
+int dmaadd_device_queue(struct dmaadd_device *ddev, struct dmaadd_job *job,
+			bool nonblock)
+{
+	int ret;
+
+	for (;;) {
+		spin_lock(&ddev->queue_lock);
+		ret = dmaadd_engine_doorbell(ddev->engine, job->desc_dma);
+		if (!ret) {
+			atomic_inc(&ddev->active);
+			list_add_tail(&job->node, &ddev->queue);
+		}
+		spin_unlock(&ddev->queue_lock);
+		if (ret != -EBUSY)
+			return ret;
+		if (nonblock)
+			return -EAGAIN;
+		ret = wait_event_interruptible(ddev->queue_wq,
+					       !dmaadd_engine_ring_full(ddev->engine));
+		if (ret)
+			return ret;
+	}
+}
+
+void dmaadd_device_get(struct dmaadd_device *ddev)
+{
+	kref_get(&ddev->ref);
+}
+
+static void dmaadd_device_release(struct kref *ref)
+{
+	struct dmaadd_device *ddev = container_of(ref, struct dmaadd_device, ref);
+
+	dmaadd_engine_destroy(ddev->engine);
+	dma_pool_destroy(ddev->seg_pool);
+	dma_pool_destroy(ddev->desc_pool);
+	ida_free(&dmaadd_ida, ddev->index);
+	put_device(ddev->dev);
+	kfree(ddev);
+}
+
+void dmaadd_device_put(struct dmaadd_device *ddev)
+{
+	kref_put(&ddev->ref, dmaadd_device_release);
+}
+
+struct dmaadd_device *dmaadd_device_create(struct device *dev, u32 backend)
+{
+	struct dmaadd_device *ddev;
+	int ret;
+
+	ddev = kzalloc(sizeof(*ddev), GFP_KERNEL);
+	if (!ddev)
+		return ERR_PTR(-ENOMEM);
+
+	kref_init(&ddev->ref);
+	ddev->dev = get_device(dev);
+	ddev->backend = backend;
+	spin_lock_init(&ddev->queue_lock);
+	INIT_LIST_HEAD(&ddev->queue);
+	atomic_set(&ddev->active, 0);
+	init_waitqueue_head(&ddev->queue_wq);
+
+	ret = ida_alloc(&dmaadd_ida, GFP_KERNEL);
+	if (ret < 0)
+		goto err_put_dev;
+	ddev->index = ret;
+	snprintf(ddev->name, sizeof(ddev->name), "dmaadd%d", ddev->index);
+
+	ret = -ENOMEM;
+	ddev->desc_pool = dma_pool_create("dmaadd-desc", dev,
+					  sizeof(struct dmaadd_hw_desc), 64, 0);
+	if (!ddev->desc_pool)
+		goto err_free_index;
+	ddev->seg_pool = dma_pool_create("dmaadd-seg", dev,
+					 sizeof(struct dmaadd_hw_seg), 16, 0);
+	if (!ddev->seg_pool)
+		goto err_destroy_desc_pool;
+
+	ddev->engine = dmaadd_engine_create(dev, ddev->name, dmaadd_device_irq,
+					    ddev);
+	if (IS_ERR(ddev->engine)) {
+		ret = PTR_ERR(ddev->engine);
+		goto err_destroy_seg_pool;
+	}
+
+	ddev->misc.minor = MISC_DYNAMIC_MINOR;
+	ddev->misc.name = ddev->name;
+	ddev->misc.fops = &dmaadd_fops;
+	ddev->misc.parent = dev;
+	ret = misc_register(&ddev->misc);
+	if (ret)
+		goto err_destroy_engine;
+
+	dev_info(dev, "%s: DMA through %s\n", ddev->name,
+		 dmaadd_engine_iommu(ddev->engine) ? "an IOMMU" : "dma-direct");
+	return ddev;
+
+err_destroy_engine:
+	dmaadd_engine_destroy(ddev->engine);
+err_destroy_seg_pool:
+	dma_pool_destroy(ddev->seg_pool);
+err_destroy_desc_pool:
+	dma_pool_destroy(ddev->desc_pool);
+err_free_index:
+	ida_free(&dmaadd_ida, ddev->index);
+err_put_dev:
+	put_device(dev);
+	kfree(ddev);
+	return ERR_PTR(ret);
+}
+
+/*
+ * The device is going away: no new opens, then wait until the engine has
+ * finished every job. Open files, mappings and buffers keep their
+ * references; the drivers forbid unbinding through sysfs, so this only runs
+ * at module unload, when no file is open.
+ */
+void dmaadd_device_remove(struct dmaadd_device *ddev)
+{
+	misc_deregister(&ddev->misc);
+	wait_event(ddev->queue_wq, !atomic_read(&ddev->active));
+	dmaadd_device_put(ddev);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One dmaadd device instance: its DMA device, engine, pools and node.
+ */
+#ifndef __DMAADD_DEVICE_H__
+#define __DMAADD_DEVICE_H__
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+struct device;
+struct dma_pool;
+struct dmaadd_engine;
+struct dmaadd_job;
+
+struct dmaadd_device {
+	struct kref ref;
+	struct device *dev;		/* the device doing DMA */
+	u32 backend;			/* enum dmaadd_backend */
+	int index;			/* N of /dev/dmaaddN */
+	char name[16];
+	struct miscdevice misc;
+
+	struct dma_pool *desc_pool;	/* job descriptors */
+	struct dma_pool *seg_pool;	/* one-entry segment tables */
+	struct dmaadd_engine *engine;
+
+	spinlock_t queue_lock;		/* protects queue */
+	struct list_head queue;		/* jobs rung into the engine, in order */
+	atomic_t active;		/* jobs queued or still completing */
+	wait_queue_head_t queue_wq;	/* ring space, device idle */
+};
+
+struct dmaadd_device *dmaadd_device_create(struct device *dev, u32 backend);
+void dmaadd_device_remove(struct dmaadd_device *ddev);
+void dmaadd_device_get(struct dmaadd_device *ddev);
+void dmaadd_device_put(struct dmaadd_device *ddev);
+int dmaadd_device_queue(struct dmaadd_device *ddev, struct dmaadd_job *job,
+			bool nonblock);
+
+#endif /* __DMAADD_DEVICE_H__ */

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmaadd: a DMA array adder, c[i] = a[i] + b[i].
+ *
+ * Two backends drive the same emulated engine: platform devices the module
+ * creates itself (behind no IOMMU), and QEMU's "edu" PCI function, which
+ * sits behind the IOMMU when one is enabled.
+ *
+ * Copyright (C) 2026 The dmaadd authors
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+
+#include <linux/dmaadd.h>
+
+#include "dmaadd_device.h"
+#include "dmaadd_drv.h"
+
+#define DMAADD_DRV_NAME		"dmaadd"
+#define DMAADD_MAX_PLATFORM	16
+
+static unsigned int nr_platform = 1;
+module_param(nr_platform, uint, 0444);
+MODULE_PARM_DESC(nr_platform, "Number of platform device instances (0-16, default 1)");
+
+static unsigned int max_buffer_mb = 256;
+module_param(max_buffer_mb, uint, 0444);
+MODULE_PARM_DESC(max_buffer_mb, "Largest buffer ALLOC accepts, in MiB (default 256)");
+
+static struct platform_device **dmaadd_pdevs;
+
+u64 dmaadd_max_buffer_size(void)
+{
+	return (u64)max_buffer_mb << 20;
+}
+
+static int dmaadd_platform_probe(struct platform_device *pdev)
+{
+	struct dmaadd_device *ddev;
+	int ret;
+
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+
+	ddev = dmaadd_device_create(&pdev->dev, DMAADD_BACKEND_PLATFORM);
+	if (IS_ERR(ddev))
+		return PTR_ERR(ddev);
+	platform_set_drvdata(pdev, ddev);
+	return 0;
+}
+
+static int dmaadd_platform_remove(struct platform_device *pdev)
+{
+	dmaadd_device_remove(platform_get_drvdata(pdev));
+	return 0;
+}
+
+static struct platform_driver dmaadd_platform_driver = {
+	.probe = dmaadd_platform_probe,
+	.remove = dmaadd_platform_remove,
+	.driver = {
+		.name = DMAADD_DRV_NAME,
+		.suppress_bind_attrs = true,
+	},
+};
+
+static int dmaadd_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct dmaadd_device *ddev;
+	int ret;
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	pci_set_master(pdev);
+
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+
+	ddev = dmaadd_device_create(&pdev->dev, DMAADD_BACKEND_PCI);
+	if (IS_ERR(ddev))
+		return PTR_ERR(ddev);
+	pci_set_drvdata(pdev, ddev);
+	return 0;
+}
+
+static void dmaadd_pci_remove(struct pci_dev *pdev)
+{
+	dmaadd_device_remove(pci_get_drvdata(pdev));
+}
+
+static const struct pci_device_id dmaadd_pci_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x11e8) },	/* QEMU edu */
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, dmaadd_pci_ids);
+
+static struct pci_driver dmaadd_pci_driver = {
+	.name = DMAADD_DRV_NAME,
+	.id_table = dmaadd_pci_ids,
+	.probe = dmaadd_pci_probe,
+	.remove = dmaadd_pci_remove,
+	.driver.suppress_bind_attrs = true,
+};
+
+static void dmaadd_unregister_pdevs(unsigned int count)
+{
+	while (count--)
+		platform_device_unregister(dmaadd_pdevs[count]);
+	kfree(dmaadd_pdevs);
+}
+
+static int __init dmaadd_init(void)
+{
+	struct platform_device_info info = {
+		.name = DMAADD_DRV_NAME,
+		.dma_mask = DMA_BIT_MASK(64),
+	};
+	unsigned int i;
+	int ret;
+
+	if (nr_platform > DMAADD_MAX_PLATFORM || !max_buffer_mb)
+		return -EINVAL;
+
+	ret = platform_driver_register(&dmaadd_platform_driver);
+	if (ret)
+		return ret;
+
+	dmaadd_pdevs = kcalloc(nr_platform, sizeof(*dmaadd_pdevs), GFP_KERNEL);
+	if (!dmaadd_pdevs) {
+		ret = -ENOMEM;
+		goto err_unregister_platform_driver;
+	}
+	for (i = 0; i < nr_platform; i++) {
+		info.id = i;
+		dmaadd_pdevs[i] = platform_device_register_full(&info);
+		if (IS_ERR(dmaadd_pdevs[i])) {
+			ret = PTR_ERR(dmaadd_pdevs[i]);
+			goto err_unregister_pdevs;
+		}
+	}
+
+	ret = pci_register_driver(&dmaadd_pci_driver);
+	if (ret)
+		goto err_unregister_pdevs;
+	return 0;
+
+err_unregister_pdevs:
+	dmaadd_unregister_pdevs(i);
+err_unregister_platform_driver:
+	platform_driver_unregister(&dmaadd_platform_driver);
+	return ret;
+}
+
+static void __exit dmaadd_exit(void)
+{
+	pci_unregister_driver(&dmaadd_pci_driver);
+	dmaadd_unregister_pdevs(nr_platform);
+	platform_driver_unregister(&dmaadd_platform_driver);
+}
+
+module_init(dmaadd_init);
+module_exit(dmaadd_exit);
+
+MODULE_DESCRIPTION("DMA array adder with an emulated engine");
+MODULE_AUTHOR("The dmaadd authors");
+MODULE_LICENSE("GPL");

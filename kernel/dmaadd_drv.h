@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Module-wide settings of dmaadd.
+ */
+#ifndef __DMAADD_DRV_H__
+#define __DMAADD_DRV_H__
+
+#include <linux/types.h>
+
+u64 dmaadd_max_buffer_size(void);
+
+#endif /* __DMAADD_DRV_H__ */

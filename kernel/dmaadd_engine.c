@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The emulated dmaadd hardware.
+ *
+ * This file plays the device, not the driver. It receives nothing but
+ * device addresses through its doorbell and reaches memory the way a bus
+ * master would: every device address goes through the device's IOMMU
+ * domain when it has a translating one, or through the dma-direct mapping
+ * otherwise. An address that does not translate is a device fault: the job
+ * ends with DMAADD_HW_STATUS_FAULT before anything has been written.
+ *
+ * The engine never dereferences a kernel pointer it was handed; the only
+ * kernel virtual addresses it uses are the ones it derives itself from the
+ * physical addresses the bus translation gives.
+ *
+ * Copyright (C) 2026 The dmaadd authors
+ */
+
+#include <linux/dma-direct.h>
+#include <linux/dma-mapping.h>
+#include <linux/iommu.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <asm/unaligned.h>
+
+#include "dmaadd_engine.h"
+#include "dmaadd_hw.h"
+
+#define DMAADD_RING_SIZE	1024
+#define DMAADD_ELEM_SIZE	4
+#define DMAADD_RUNS_MIN		64
+
+/* A run of memory the engine reached through the bus, in kernel space. */
+struct dmaadd_run {
+	void *va;
+	size_t len;
+};
+
+struct dmaadd_runs {
+	struct dmaadd_run *run;
+	unsigned int nr;
+	unsigned int cap;
+};
+
+/* Where the engine is in one operand's runs. */
+struct dmaadd_stream {
+	const struct dmaadd_runs *runs;
+	unsigned int idx;
+	size_t off;
+};
+
+struct dmaadd_engine {
+	struct device *dev;
+	struct task_struct *thread;
+	wait_queue_head_t wq;
+
+	spinlock_t ring_lock;	/* protects ring, head, tail */
+	dma_addr_t ring[DMAADD_RING_SIZE];
+	unsigned int head;	/* next entry the engine reads */
+	unsigned int tail;	/* next entry the driver writes */
+
+	dmaadd_engine_irq_t irq;
+	void *irq_data;
+
+	struct dmaadd_runs runs[DMAADD_HW_NR_OPS];
+};
+
+static struct iommu_domain *dmaadd_engine_domain(struct dmaadd_engine *eng)
+{
+	struct iommu_domain *dom = iommu_get_domain_for_dev(eng->dev);
+
+	/* An identity (passthrough) domain translates like dma-direct. */
+	if (dom && (dom->type & __IOMMU_DOMAIN_PAGING))
+		return dom;
+	return NULL;
+}
+
+bool dmaadd_engine_iommu(struct dmaadd_engine *eng)
+{
+	return dmaadd_engine_domain(eng);
+}
+
+/* Bus translation of one device address; NULL if the device would fault. */
+static void *dmaadd_engine_xlate(struct dmaadd_engine *eng,
+				 struct iommu_domain *dom, u64 addr)
+{
+	phys_addr_t phys;
+	struct page *page;
+
+	if (dom) {
+		phys = iommu_iova_to_phys(dom, addr);
+		if (!phys)
+			return NULL;
+	} else {
+		phys = dma_to_phys(eng->dev, addr);
+	}
+	if (!pfn_valid(PHYS_PFN(phys)))
+		return NULL;
+	page = pfn_to_page(PHYS_PFN(phys));
+	if (PageHighMem(page))
+		return NULL;
+	return page_address(page) + offset_in_page(phys);
+}
+
+/* Read or write a small structure at a device address, page by page. */
+static int dmaadd_engine_access(struct dmaadd_engine *eng,
+				struct iommu_domain *dom, u64 addr,
+				void *buf, size_t len, bool write)
+{
+	while (len) {
+		size_t chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(addr));
+		void *va = dmaadd_engine_xlate(eng, dom, addr);
+
+		if (!va)
+			return -EFAULT;
+		if (write)
+			memcpy(va, buf, chunk);
+		else
+			memcpy(buf, va, chunk);
+		addr += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static int dmaadd_runs_grow(struct dmaadd_runs *rl)
+{
+	unsigned int cap = rl->cap ? rl->cap * 2 : DMAADD_RUNS_MIN;
+	struct dmaadd_run *run;
+
+	run = kvmalloc_array(cap, sizeof(*run), GFP_KERNEL);
+	if (!run)
+		return -ENOMEM;
+	if (rl->nr)
+		memcpy(run, rl->run, rl->nr * sizeof(*run));
+	kvfree(rl->run);
+	rl->run = run;
+	rl->cap = cap;
+	return 0;
+}
+
+/* Translate [addr, addr + len) and append it to @rl, merging neighbours. */
+static int dmaadd_runs_add(struct dmaadd_engine *eng, struct iommu_domain *dom,
+			   struct dmaadd_runs *rl, u64 addr, u64 len)
+{
+	u64 end;
+	int ret;
+
+	if (check_add_overflow(addr, len, &end))
+		return -EFAULT;
+
+	while (len) {
+		size_t chunk = min_t(u64, len, PAGE_SIZE - offset_in_page(addr));
+		void *va = dmaadd_engine_xlate(eng, dom, addr);
+		struct dmaadd_run *last = rl->nr ? &rl->run[rl->nr - 1] : NULL;
+
+		if (!va)
+			return -EFAULT;
+		if (last && last->va + last->len == va) {
+			last->len += chunk;
+		} else {
+			if (rl->nr == rl->cap) {
+				ret = dmaadd_runs_grow(rl);
+				if (ret)
+					return ret;
+			}
+			rl->run[rl->nr].va = va;
+			rl->run[rl->nr].len = chunk;
+			rl->nr++;
+		}
+		addr += chunk;
+		len -= chunk;
+		if (!(rl->nr % 1024))
+			cond_resched();
+	}
+	return 0;
+}
+
+/* Walk one operand's segment table and collect @len bytes of it. */
+static int dmaadd_engine_gather(struct dmaadd_engine *eng,
+				struct iommu_domain *dom,
+				const struct dmaadd_hw_operand *op, u64 len,
+				struct dmaadd_runs *rl)
+{
+	u64 table = le64_to_cpu(op->segs);
+	u64 skip = le64_to_cpu(op->offset);
+	u32 nsegs = le32_to_cpu(op->nsegs);
+	struct dmaadd_hw_seg seg;
+	u32 i;
+	int ret;
+
+	rl->nr = 0;
+	for (i = 0; i < nsegs && len; i++) {
+		u64 addr, slen, chunk;
+
+		ret = dmaadd_engine_access(eng, dom, table + i * sizeof(seg),
+					   &seg, sizeof(seg), false);
+		if (ret)
+			return ret;
+		addr = le64_to_cpu(seg.addr);
+		slen = le64_to_cpu(seg.len);
+		if (skip >= slen) {
+			skip -= slen;
+			continue;
+		}
+		addr += skip;
+		slen -= skip;
+		skip = 0;
+		chunk = min(slen, len);
+		ret = dmaadd_runs_add(eng, dom, rl, addr, chunk);
+		if (ret)
+			return ret;
+		len -= chunk;
+	}
+	/* The descriptor asks for more than its segments hold. */
+	return len ? -EINVAL : 0;
+}
+
+static size_t dmaadd_stream_avail(const struct dmaadd_stream *s)
+{
+	return s->runs->run[s->idx].len - s->off;
+}
+
+static void *dmaadd_stream_ptr(const struct dmaadd_stream *s)
+{
+	return s->runs->run[s->idx].va + s->off;
+}
+
+static void dmaadd_stream_advance(struct dmaadd_stream *s, size_t len)
+{
+	s->off += len;
+	if (s->off == s->runs->run[s->idx].len) {
+		s->idx++;
+		s->off = 0;
+	}
+}
+
+/* Byte-wise transfer for an element that straddles two runs. */
+static void dmaadd_stream_copy(struct dmaadd_stream *s, void *buf, size_t len,
+			       bool write)
+{
+	u8 *p = buf;
+
+	while (len--) {
+		u8 *q = dmaadd_stream_ptr(s);
+
+		if (write)
+			*q = *p++;
+		else
+			*p++ = *q;
+		dmaadd_stream_advance(s, 1);
+	}
+}
+
+#define DMAADD_LANE_LOW		0x7fffffff7fffffffULL
+#define DMAADD_LANE_HIGH	0x8000000080000000ULL
+
+/*
+ * Two int32 lanes per u64: add the low 31 bits of each lane (no carry can
+ * leave a lane), then set each lane's top bit with xor. Exact modular int32
+ * addition, and kernel code has no SIMD: fewer, wider operations win.
+ */
+static void dmaadd_add_i32(void *c, const void *a, const void *b, size_t n)
+{
+	for (; n >= 2; n -= 2, a += 8, b += 8, c += 8) {
+		u64 x = get_unaligned((const u64 *)a);
+		u64 y = get_unaligned((const u64 *)b);
+
+		put_unaligned(((x & DMAADD_LANE_LOW) + (y & DMAADD_LANE_LOW)) ^
+			      ((x ^ y) & DMAADD_LANE_HIGH), (u64 *)c);
+	}
+	if (n)
+		put_unaligned(get_unaligned((const u32 *)a) +
+			      get_unaligned((const u32 *)b), (u32 *)c);
+}
+
+static void dmaadd_engine_compute(struct dmaadd_engine *eng, u64 len)
+{
+	struct dmaadd_stream a = { .runs = &eng->runs[DMAADD_HW_OP_A] };
+	struct dmaadd_stream b = { .runs = &eng->runs[DMAADD_HW_OP_B] };
+	struct dmaadd_stream c = { .runs = &eng->runs[DMAADD_HW_OP_C] };
+
+	while (len) {
+		size_t n = min3(dmaadd_stream_avail(&a), dmaadd_stream_avail(&b),
+				dmaadd_stream_avail(&c));
+
+		n = min_t(u64, n, len);
+		n = round_down(n, DMAADD_ELEM_SIZE);
+		if (n) {
+			dmaadd_add_i32(dmaadd_stream_ptr(&c),
+				       dmaadd_stream_ptr(&a),
+				       dmaadd_stream_ptr(&b),
+				       n / DMAADD_ELEM_SIZE);
+			dmaadd_stream_advance(&a, n);
+			dmaadd_stream_advance(&b, n);
+			dmaadd_stream_advance(&c, n);
+		} else {
+			u32 x, y;
+
+			n = DMAADD_ELEM_SIZE;
+			dmaadd_stream_copy(&a, &x, n, false);
+			dmaadd_stream_copy(&b, &y, n, false);
+			x += y;
+			dmaadd_stream_copy(&c, &x, n, true);
+		}
+		len -= n;
+		cond_resched();
+	}
+}
+
+static u32 dmaadd_engine_run(struct dmaadd_engine *eng, dma_addr_t desc_addr)
+{
+	struct iommu_domain *dom = dmaadd_engine_domain(eng);
+	struct dmaadd_hw_desc desc;
+	u64 count, len;
+	__le32 status;
+	u32 ret;
+	int i, err;
+
+	if (dmaadd_engine_access(eng, dom, desc_addr, &desc, sizeof(desc), false))
+		return DMAADD_HW_STATUS_FAULT;
+
+	count = le64_to_cpu(desc.count);
+	if (le32_to_cpu(desc.opcode) != DMAADD_HW_OP_ADD_I32 || !count ||
+	    check_mul_overflow(count, (u64)DMAADD_ELEM_SIZE, &len)) {
+		ret = DMAADD_HW_STATUS_INVALID;
+		goto write_status;
+	}
+
+	/* Translate everything first: a fault must leave memory untouched. */
+	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
+		err = dmaadd_engine_gather(eng, dom, &desc.op[i], len,
+					   &eng->runs[i]);
+		if (err) {
+			ret = err == -EFAULT ? DMAADD_HW_STATUS_FAULT :
+					       DMAADD_HW_STATUS_INVALID;
+			goto write_status;
+		}
+	}
+
+	dmaadd_engine_compute(eng, len);
+	ret = DMAADD_HW_STATUS_DONE;
+
+write_status:
+	status = cpu_to_le32(ret);
+	dmaadd_engine_access(eng, dom,
+			     desc_addr + offsetof(struct dmaadd_hw_desc, status),
+			     &status, sizeof(status), true);
+	return ret;
+}
+
+static bool dmaadd_engine_pop(struct dmaadd_engine *eng, dma_addr_t *desc)
+{
+	bool found = false;
+
+	spin_lock(&eng->ring_lock);
+	if (eng->head != eng->tail) {
+		*desc = eng->ring[eng->head % DMAADD_RING_SIZE];
+		eng->head++;
+		found = true;
+	}
+	spin_unlock(&eng->ring_lock);
+	return found;
+}
+
+static bool dmaadd_engine_pending(struct dmaadd_engine *eng)
+{
+	return READ_ONCE(eng->head) != READ_ONCE(eng->tail);
+}
+
+static int dmaadd_engine_thread(void *data)
+{
+	struct dmaadd_engine *eng = data;
+	dma_addr_t desc;
+
+	while (!kthread_should_stop()) {
+		wait_event_idle(eng->wq,
+				dmaadd_engine_pending(eng) || kthread_should_stop());
+		while (dmaadd_engine_pop(eng, &desc))
+			eng->irq(eng->irq_data, desc, dmaadd_engine_run(eng, desc));
+	}
+	return 0;
+}
+
+/**
+ * dmaadd_engine_doorbell() - hand the device one descriptor address
+ * @eng: the engine
+ * @desc: device address of a &struct dmaadd_hw_desc
+ *
+ * Return: 0, or -EBUSY when the ring is full.
+ */
+int dmaadd_engine_doorbell(struct dmaadd_engine *eng, dma_addr_t desc)
+{
+	spin_lock(&eng->ring_lock);
+	if (eng->tail - eng->head == DMAADD_RING_SIZE) {
+		spin_unlock(&eng->ring_lock);
+		return -EBUSY;
+	}
+	eng->ring[eng->tail % DMAADD_RING_SIZE] = desc;
+	eng->tail++;
+	spin_unlock(&eng->ring_lock);
+	wake_up(&eng->wq);
+	return 0;
+}
+
+bool dmaadd_engine_ring_full(struct dmaadd_engine *eng)
+{
+	bool full;
+
+	spin_lock(&eng->ring_lock);
+	full = eng->tail - eng->head == DMAADD_RING_SIZE;
+	spin_unlock(&eng->ring_lock);
+	return full;
+}
+
+struct dmaadd_engine *dmaadd_engine_create(struct device *dev,
+					   const char *name,
+					   dmaadd_engine_irq_t irq,
+					   void *irq_data)
+{
+	struct dmaadd_engine *eng;
+	int i, ret;
+
+	eng = kzalloc(sizeof(*eng), GFP_KERNEL);
+	if (!eng)
+		return ERR_PTR(-ENOMEM);
+
+	eng->dev = dev;
+	eng->irq = irq;
+	eng->irq_data = irq_data;
+	spin_lock_init(&eng->ring_lock);
+	init_waitqueue_head(&eng->wq);
+	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
+		ret = dmaadd_runs_grow(&eng->runs[i]);
+		if (ret)
+			goto err_free_runs;
+	}
+
+	eng->thread = kthread_run(dmaadd_engine_thread, eng, "%s", name);
+	if (IS_ERR(eng->thread)) {
+		ret = PTR_ERR(eng->thread);
+		goto err_free_runs;
+	}
+	return eng;
+
+err_free_runs:
+	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
+		kvfree(eng->runs[i].run);
+	kfree(eng);
+	return ERR_PTR(ret);
+}
+
+/* The caller guarantees that no descriptor is queued or in progress. */
+void dmaadd_engine_destroy(struct dmaadd_engine *eng)
+{
+	int i;
+
+	kthread_stop(eng->thread);
+	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
+		kvfree(eng->runs[i].run);
+	kfree(eng);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * An open /dev/dmaaddN: handle table, job slots, job history.
+ */
+#ifndef __DMAADD_FILE_H__
+#define __DMAADD_FILE_H__
+
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+#include "dmaadd_job.h"
+
+#define DMAADD_MAX_JOBS		256	/* jobs in flight per file */
+#define DMAADD_JOB_HISTORY	4096	/* statuses kept per file */
+
+/* mmap offset of a buffer: its handle above a 1 TiB window per buffer. */
+#define DMAADD_MMAP_SHIFT	40
+#define DMAADD_MAX_HANDLE	((1U << 20) - 1)
+
+struct dmaadd_device;
+
+struct dmaadd_file {
+	struct kref ref;		/* the open file and each job in flight */
+	struct dmaadd_device *ddev;
+	struct xarray bufs;		/* handle -> struct dmaadd_buf */
+
+	struct mutex submit_lock;	/* job ids and queue order */
+	u64 next_id;			/* id the next job gets */
+	u64 completed_id;		/* jobs up to this id have completed */
+	wait_queue_head_t wq;		/* job completions */
+	u64 history[DMAADD_JOB_HISTORY];	/* job id << 8 | status */
+	struct dmaadd_job jobs[DMAADD_MAX_JOBS];
+};
+
+extern const struct file_operations dmaadd_fops;
+
+struct dmaadd_buf *dmaadd_file_get_buf(struct dmaadd_file *df, u32 handle);
+void dmaadd_file_get(struct dmaadd_file *df);
+void dmaadd_file_put(struct dmaadd_file *df);
+
+#endif /* __DMAADD_FILE_H__ */
