@@ -168,12 +168,13 @@ static int dmaadd_ioctl_buf_alloc(struct dmaadd_file *df, unsigned long arg)
 	ret = dmaadd_copy_args(&args, sizeof(args), arg, &usize);
 	if (ret)
 		return ret;
-	if (args.flags || args.__reserved)
+	if (args.flags & ~DMAADD_BUF_CONTIGUOUS || args.__reserved)
 		return -EINVAL;
 	if (!args.length || args.length > dmaadd_max_buffer_size())
 		return -EINVAL;
 
-	buf = dmaadd_buf_alloc(df->ddev, args.length);
+	buf = dmaadd_buf_alloc(df->ddev, args.length,
+			       args.flags & DMAADD_BUF_CONTIGUOUS);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 

@@ -126,9 +126,21 @@ struct dmaadd_info {
 #define DMAADD_IOCTL_INFO _IO(DMAADD_TYPE, DMAADD_CMD_INFO)
 
 /**
+ * enum dmaadd_buf_alloc_flags - &dmaadd_buf_alloc.flags
+ * @DMAADD_BUF_CONTIGUOUS: the buffer must be one range in device address
+ *	space (a single DMA segment). Without an IOMMU that needs physically
+ *	contiguous memory, which Debian's stock kernel (no CMA) cannot give
+ *	above 4 MiB: the ALLOC then fails with -ENOMEM instead of falling back
+ *	to several segments.
+ */
+enum dmaadd_buf_alloc_flags {
+	DMAADD_BUF_CONTIGUOUS = 1 << 0,
+};
+
+/**
  * struct dmaadd_buf_alloc - ioctl(DMAADD_IOCTL_BUF_ALLOC)
  * @size: sizeof(struct dmaadd_buf_alloc)
- * @flags: must be 0
+ * @flags: bitmask of &enum dmaadd_buf_alloc_flags
  * @length: buffer length in bytes, 1 .. &dmaadd_info.max_buffer_size.
  *	The memory is rounded up to whole pages and zero-filled.
  * @handle: out, the buffer's handle in this open file (never 0)
@@ -139,13 +151,19 @@ struct dmaadd_info {
  *
  * The memory comes from dma_alloc_coherent() for the device: CPU writes
  * through the mapping are visible to the device without any sync call,
- * which is what makes filling arrays in place (zero copy) correct.
+ * which is what makes filling arrays in place (zero copy) correct. Behind
+ * an IOMMU any length is one allocation, contiguous in IOVA space. Without
+ * one, a length that physically contiguous memory cannot provide is made of
+ * several coherent chunks that the device sees as several segments (unless
+ * DMAADD_BUF_CONTIGUOUS); it is never bounced through swiotlb.
  *
  * Errors (besides the common ones):
  *
  * =========  =========================================================
  * -EINVAL    @length is 0 or above &dmaadd_info.max_buffer_size
- * -ENOMEM    the memory, or a handle, could not be allocated
+ * -ENOMEM    the memory, or a handle, could not be allocated; with
+ *            DMAADD_BUF_CONTIGUOUS, no single contiguous range of
+ *            @length could be allocated
  * =========  =========================================================
  */
 struct dmaadd_buf_alloc {
