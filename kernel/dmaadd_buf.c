@@ -2,23 +2,29 @@
 /*
  * dmaadd buffers.
  *
- * A buffer is dma_alloc_coherent() memory of its device: userspace maps it
- * and fills it in place, the device reads it through the buffer's segment
- * table, and neither side needs a sync call.
+ * Whatever its kind, a buffer is handed to the device as a segment table of
+ * device addresses, and jobs use every kind the same way.
  *
- * Coherent memory must be contiguous in device address space. Behind an
- * IOMMU the DMA layer stitches pages together in IOVA space, so one
+ * Allocated buffers are dma_alloc_coherent() memory of the device:
+ * userspace maps it and fills it in place, and neither side needs a sync
+ * call. Coherent memory must be contiguous in device address space. Behind
+ * an IOMMU the DMA layer stitches pages together in IOVA space, so one
  * allocation serves any size. With dma-direct it needs physically contiguous
  * pages, which run out at MAX_ORDER (4 MiB) without CMA; a larger buffer is
  * then made of several coherent chunks, one segment each. It stays coherent
  * memory either way, so it is never bounced, not even by swiotlb=force.
  *
- * Buffers are refcounted: the handle table, every mapping and every job
- * that uses a buffer hold a reference.
+ * Imported and user memory buffers are streaming mappings
+ * (dmaadd_dmabuf.c, dmaadd_userptr.c): their segment table is the mapped
+ * side of an sg_table, and each job syncs the range it uses.
+ *
+ * Buffers are refcounted: handles, mappings, exported dma-bufs and jobs
+ * hold references.
  *
  * Copyright (C) 2026 The dmaadd authors
  */
 
+#include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmapool.h>
 #include <linux/err.h>
@@ -26,9 +32,14 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
+#include <linux/dmaadd.h>
+
 #include "dmaadd_buf.h"
 #include "dmaadd_device.h"
+#include "dmaadd_dmabuf.h"
+#include "dmaadd_engine.h"
 #include "dmaadd_hw.h"
+#include "dmaadd_userptr.h"
 
 #define DMAADD_CHUNK_MAX	SZ_4M
 
@@ -79,6 +90,7 @@ static void dmaadd_buf_free_chunks(struct dmaadd_buf *buf)
 		dma_free_coherent(dev, chunk->size, chunk->vaddr, chunk->dma);
 	}
 	kvfree(buf->chunks);
+	buf->chunks = NULL;
 }
 
 /* Fill the buffer with as few chunks as the memory allows. */
@@ -113,27 +125,20 @@ static int dmaadd_buf_alloc_chunks(struct dmaadd_buf *buf, bool contiguous)
 	return 0;
 }
 
-static int dmaadd_buf_alloc_segs(struct dmaadd_buf *buf)
+static int dmaadd_buf_alloc_segs(struct dmaadd_buf *buf, unsigned int nsegs)
 {
 	struct dmaadd_device *ddev = buf->ddev;
-	unsigned int i;
 
-	if (buf->nchunks == 1)
+	if (nsegs == 1)
 		buf->segs = dma_pool_alloc(ddev->seg_pool, GFP_KERNEL,
 					   &buf->segs_dma);
 	else
 		buf->segs = dma_alloc_coherent(ddev->dev,
-					       array_size(buf->nchunks,
-							  sizeof(*buf->segs)),
+					       array_size(nsegs, sizeof(*buf->segs)),
 					       &buf->segs_dma, GFP_KERNEL);
 	if (!buf->segs)
 		return -ENOMEM;
-
-	for (i = 0; i < buf->nchunks; i++) {
-		buf->segs[i].addr = cpu_to_le64(buf->chunks[i].dma);
-		buf->segs[i].len = cpu_to_le64(buf->chunks[i].size);
-	}
-	buf->nsegs = buf->nchunks;
+	buf->nsegs = nsegs;
 	return 0;
 }
 
@@ -141,50 +146,98 @@ static void dmaadd_buf_free_segs(struct dmaadd_buf *buf)
 {
 	struct dmaadd_device *ddev = buf->ddev;
 
+	if (!buf->segs)
+		return;
 	if (buf->nsegs == 1)
 		dma_pool_free(ddev->seg_pool, buf->segs, buf->segs_dma);
 	else
 		dma_free_coherent(ddev->dev, buf->nsegs * sizeof(*buf->segs),
 				  buf->segs, buf->segs_dma);
+	buf->segs = NULL;
 }
 
 /**
- * dmaadd_buf_alloc() - allocate a zeroed coherent buffer
+ * dmaadd_buf_create() - an empty buffer object
  * @ddev: device the memory must be reachable by
+ * @kind: enum dmaadd_buf_kind
  * @size: length in bytes, not 0
- * @contiguous: fail unless one device-contiguous allocation is possible
  *
  * Return: the buffer with one reference, or ERR_PTR(-ENOMEM).
  */
-struct dmaadd_buf *dmaadd_buf_alloc(struct dmaadd_device *ddev, u64 size,
-				    bool contiguous)
+struct dmaadd_buf *dmaadd_buf_create(struct dmaadd_device *ddev, u32 kind,
+				     u64 size)
 {
 	struct dmaadd_buf *buf;
-	int ret;
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
 
 	kref_init(&buf->ref);
+	dmaadd_device_get(ddev);
 	buf->ddev = ddev;
+	buf->kind = kind;
 	buf->size = size;
 	buf->alloc_size = PAGE_ALIGN(size);
+	return buf;
+}
+
+/**
+ * dmaadd_buf_alloc_memory() - give an ALLOC buffer zeroed coherent memory
+ * @buf: buffer from dmaadd_buf_create()
+ * @contiguous: fail unless one device-contiguous allocation is possible
+ *
+ * Return: 0 or -ENOMEM; on error the caller puts the buffer.
+ */
+int dmaadd_buf_alloc_memory(struct dmaadd_buf *buf, bool contiguous)
+{
+	unsigned int i;
+	int ret;
 
 	ret = dmaadd_buf_alloc_chunks(buf, contiguous);
 	if (ret)
-		goto err_free_chunks;
-	ret = dmaadd_buf_alloc_segs(buf);
+		return ret;
+	ret = dmaadd_buf_alloc_segs(buf, buf->nchunks);
 	if (ret)
-		goto err_free_chunks;
+		return ret;
 
-	dmaadd_device_get(ddev);
-	return buf;
+	for (i = 0; i < buf->nchunks; i++) {
+		buf->segs[i].addr = cpu_to_le64(buf->chunks[i].dma);
+		buf->segs[i].len = cpu_to_le64(buf->chunks[i].size);
+	}
+	return 0;
+}
 
-err_free_chunks:
-	dmaadd_buf_free_chunks(buf);
-	kfree(buf);
-	return ERR_PTR(ret);
+/**
+ * dmaadd_buf_set_segs_from_sgt() - describe a mapped sg_table to the device
+ * @buf: buffer
+ * @sgt: table mapped for the buffer's device
+ *
+ * Only the DMA side of @sgt is read: after dma_map_sgtable() an IOMMU may
+ * have merged the CPU entries into fewer DMA segments (sgt->nents), and the
+ * CPU entries do not line up with them.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int dmaadd_buf_set_segs_from_sgt(struct dmaadd_buf *buf, struct sg_table *sgt)
+{
+	struct device *dev = buf->ddev->dev;
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	ret = dmaadd_buf_alloc_segs(buf, sgt->nents);
+	if (ret)
+		return ret;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		buf->segs[i].addr = cpu_to_le64(sg_dma_address(sg));
+		buf->segs[i].len = cpu_to_le64(sg_dma_len(sg));
+		if (dma_need_sync(dev, sg_dma_address(sg)))
+			buf->need_sync = true;
+	}
+	buf->sgt = sgt;
+	return 0;
 }
 
 void dmaadd_buf_get(struct dmaadd_buf *buf)
@@ -198,7 +251,17 @@ static void dmaadd_buf_release(struct kref *ref)
 	struct dmaadd_device *ddev = buf->ddev;
 
 	dmaadd_buf_free_segs(buf);
-	dmaadd_buf_free_chunks(buf);
+	switch (buf->kind) {
+	case DMAADD_BUF_KIND_ALLOC:
+		dmaadd_buf_free_chunks(buf);
+		break;
+	case DMAADD_BUF_KIND_IMPORT:
+		dmaadd_dmabuf_release_import(buf);
+		break;
+	case DMAADD_BUF_KIND_USERPTR:
+		dmaadd_userptr_release(buf);
+		break;
+	}
 	kfree(buf);
 	dmaadd_device_put(ddev);
 }
@@ -206,6 +269,94 @@ static void dmaadd_buf_release(struct kref *ref)
 void dmaadd_buf_put(struct dmaadd_buf *buf)
 {
 	kref_put(&buf->ref, dmaadd_buf_release);
+}
+
+/**
+ * dmaadd_buf_sync() - hand a job's range to the device, or back to the CPU
+ * @buf: buffer
+ * @offset: first byte of the range
+ * @len: length of the range
+ * @dir: DMA_TO_DEVICE for an input, DMA_FROM_DEVICE for an output
+ * @for_device: before the job (true) or after it (false)
+ *
+ * A no-op for coherent memory and for mappings that need no sync; under
+ * swiotlb this is what copies between the pages and the bounce slots.
+ */
+void dmaadd_buf_sync(struct dmaadd_buf *buf, u64 offset, u64 len,
+		     enum dma_data_direction dir, bool for_device)
+{
+	struct device *dev = buf->ddev->dev;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (!buf->need_sync)
+		return;
+
+	for_each_sgtable_dma_sg(buf->sgt, sg, i) {
+		u64 seg_len = sg_dma_len(sg);
+		u64 n;
+
+		if (offset >= seg_len) {
+			offset -= seg_len;
+			continue;
+		}
+		n = min(seg_len - offset, len);
+		if (for_device)
+			dma_sync_single_range_for_device(dev, sg_dma_address(sg),
+							 offset, n, dir);
+		else
+			dma_sync_single_range_for_cpu(dev, sg_dma_address(sg),
+						      offset, n, dir);
+		len -= n;
+		offset = 0;
+		if (!len)
+			break;
+	}
+}
+
+unsigned int dmaadd_buf_cpu_segments(struct dmaadd_buf *buf)
+{
+	unsigned int i, n = 0;
+
+	if (buf->kind != DMAADD_BUF_KIND_ALLOC)
+		return buf->sgt->orig_nents;
+	for (i = 0; i < buf->nchunks; i++)
+		n += buf->chunks[i].pages.orig_nents;
+	return n;
+}
+
+int dmaadd_buf_query(struct dmaadd_buf *buf, struct dmaadd_buf_query *q)
+{
+	struct dmaadd_dma_segment __user *uaddrs = u64_to_user_ptr(q->addrs_ptr);
+	struct dmaadd_dma_segment seg;
+	u32 i, n;
+
+	if (q->nr_addrs && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
+	q->kind = buf->kind;
+	q->length = buf->size;
+	q->cpu_pages = buf->kind == DMAADD_BUF_KIND_USERPTR ?
+		       buf->npages : buf->alloc_size >> PAGE_SHIFT;
+	q->cpu_segments = dmaadd_buf_cpu_segments(buf);
+	q->dma_segments = buf->nsegs;
+	q->buf_flags = 0;
+	if (buf->read_only)
+		q->buf_flags |= DMAADD_BUF_READ_ONLY;
+	if (dmaadd_engine_iommu(buf->ddev->engine))
+		q->buf_flags |= DMAADD_BUF_IOVA;
+	if (buf->kind != DMAADD_BUF_KIND_ALLOC)
+		q->buf_flags |= DMAADD_BUF_STREAMING;
+
+	n = min(q->nr_addrs, buf->nsegs);
+	for (i = 0; i < n; i++) {
+		seg.addr = le64_to_cpu(buf->segs[i].addr);
+		seg.len = le64_to_cpu(buf->segs[i].len);
+		if (copy_to_user(&uaddrs[i], &seg, sizeof(seg)))
+			return -EFAULT;
+	}
+	q->nr_addrs = buf->nsegs;
+	return 0;
 }
 
 static void dmaadd_buf_vm_open(struct vm_area_struct *vma)
@@ -261,12 +412,13 @@ static int dmaadd_buf_mmap_chunks(struct dmaadd_buf *buf,
  * @buf: buffer
  * @vma: the mapping; vm_pgoff is the page index into the buffer
  *
- * Return: 0, or -EINVAL for a private mapping or one past the buffer's end.
+ * Return: 0, or -EINVAL for a private mapping, one past the buffer's end or
+ * a user memory buffer.
  */
 int dmaadd_buf_mmap(struct dmaadd_buf *buf, struct vm_area_struct *vma)
 {
 	unsigned long pages = buf->alloc_size >> PAGE_SHIFT;
-	struct dmaadd_chunk *chunk = &buf->chunks[0];
+	struct dmaadd_chunk *chunk;
 	int ret;
 
 	if (!(vma->vm_flags & VM_SHARED))
@@ -274,7 +426,16 @@ int dmaadd_buf_mmap(struct dmaadd_buf *buf, struct vm_area_struct *vma)
 	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff)
 		return -EINVAL;
 
+	switch (buf->kind) {
+	case DMAADD_BUF_KIND_IMPORT:
+		/* The exporter maps it; the vma then holds the dma-buf. */
+		return dma_buf_mmap(buf->dmabuf, vma, vma->vm_pgoff);
+	case DMAADD_BUF_KIND_USERPTR:
+		return -EINVAL;
+	}
+
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	chunk = &buf->chunks[0];
 	if (buf->nchunks == 1)
 		ret = dma_mmap_coherent(buf->ddev->dev, vma, chunk->vaddr,
 					chunk->dma, chunk->size);

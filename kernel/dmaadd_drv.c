@@ -47,6 +47,10 @@ static int dmaadd_platform_probe(struct platform_device *pdev)
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		return ret;
+	/* The engine takes segments of any length: let an IOMMU merge. */
+	ret = dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	if (ret)
+		return ret;
 
 	ddev = dmaadd_device_create(&pdev->dev, DMAADD_BACKEND_PLATFORM);
 	if (IS_ERR(ddev))
@@ -81,6 +85,9 @@ static int dmaadd_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id
 	pci_set_master(pdev);
 
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+	ret = dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 	if (ret)
 		return ret;
 
@@ -172,3 +179,4 @@ module_exit(dmaadd_exit);
 MODULE_DESCRIPTION("DMA array adder with an emulated engine");
 MODULE_AUTHOR("The dmaadd authors");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);

@@ -11,6 +11,7 @@
  */
 
 #include <linux/dma-mapping.h>
+#include <linux/fdtable.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -21,10 +22,12 @@
 
 #include "dmaadd_buf.h"
 #include "dmaadd_device.h"
+#include "dmaadd_dmabuf.h"
 #include "dmaadd_drv.h"
 #include "dmaadd_engine.h"
 #include "dmaadd_file.h"
 #include "dmaadd_job.h"
+#include "dmaadd_userptr.h"
 
 void dmaadd_file_get(struct dmaadd_file *df)
 {
@@ -39,6 +42,7 @@ static void dmaadd_file_release_ref(struct kref *ref)
 
 	for (i = 0; i < DMAADD_MAX_JOBS; i++)
 		dmaadd_job_fini(&df->jobs[i], ddev->desc_pool);
+	mutex_destroy(&df->import_lock);
 	mutex_destroy(&df->submit_lock);
 	kvfree(df);
 	dmaadd_device_put(ddev);
@@ -49,17 +53,56 @@ void dmaadd_file_put(struct dmaadd_file *df)
 	kref_put(&df->ref, dmaadd_file_release_ref);
 }
 
-/* Look up a handle; the caller owns the returned reference. */
-struct dmaadd_buf *dmaadd_file_get_buf(struct dmaadd_file *df, u32 handle)
+/**
+ * dmaadd_file_get_buf() - look up a handle
+ * @df: open file
+ * @handle: handle
+ * @read_only: if not NULL, set when the handle may not write the buffer
+ *
+ * Return: the buffer with a reference the caller owns, or NULL.
+ */
+struct dmaadd_buf *dmaadd_file_get_buf(struct dmaadd_file *df, u32 handle,
+				       bool *read_only)
 {
 	struct dmaadd_buf *buf;
+	void *entry;
 
 	xa_lock(&df->bufs);
-	buf = xa_load(&df->bufs, handle);
+	entry = xa_load(&df->bufs, handle);
+	buf = xa_untag_pointer(entry);
 	if (buf)
 		dmaadd_buf_get(buf);
 	xa_unlock(&df->bufs);
+
+	if (buf && read_only)
+		*read_only = buf->read_only ||
+			     xa_pointer_tag(entry) & DMAADD_HANDLE_READ_ONLY;
 	return buf;
+}
+
+/* Give @buf (whose reference the table takes over) a new handle. */
+static int dmaadd_file_add_buf(struct dmaadd_file *df, struct dmaadd_buf *buf,
+			       bool read_only, u32 *handle)
+{
+	void *entry = xa_tag_pointer(buf, read_only ? DMAADD_HANDLE_READ_ONLY : 0);
+	int ret;
+
+	ret = xa_alloc(&df->bufs, handle, entry, XA_LIMIT(1, DMAADD_MAX_HANDLE),
+		       GFP_KERNEL);
+	if (ret)
+		return ret == -EBUSY ? -ENOMEM : ret;
+	return 0;
+}
+
+/* Undo dmaadd_file_add_buf(), unless another thread already freed it. */
+static void dmaadd_file_remove_buf(struct dmaadd_file *df,
+				   struct dmaadd_buf *buf, u32 handle)
+{
+	void *entry = xa_load(&df->bufs, handle);
+
+	if (xa_untag_pointer(entry) == buf &&
+	    xa_cmpxchg(&df->bufs, handle, entry, NULL, 0) == entry)
+		dmaadd_buf_put(buf);
 }
 
 static int dmaadd_file_open(struct inode *inode, struct file *filp)
@@ -75,6 +118,7 @@ static int dmaadd_file_open(struct inode *inode, struct file *filp)
 	kref_init(&df->ref);
 	xa_init_flags(&df->bufs, XA_FLAGS_ALLOC1);
 	mutex_init(&df->submit_lock);
+	mutex_init(&df->import_lock);
 	init_waitqueue_head(&df->wq);
 	df->next_id = 1;
 	dmaadd_device_get(ddev);
@@ -91,11 +135,11 @@ static int dmaadd_file_open(struct inode *inode, struct file *filp)
 static int dmaadd_file_release(struct inode *inode, struct file *filp)
 {
 	struct dmaadd_file *df = filp->private_data;
-	struct dmaadd_buf *buf;
 	unsigned long handle;
+	void *entry;
 
-	xa_for_each(&df->bufs, handle, buf)
-		dmaadd_buf_put(buf);
+	xa_for_each(&df->bufs, handle, entry)
+		dmaadd_buf_put(xa_untag_pointer(entry));
 	xa_destroy(&df->bufs);
 	dmaadd_file_put(df);
 	return 0;
@@ -173,26 +217,26 @@ static int dmaadd_ioctl_buf_alloc(struct dmaadd_file *df, unsigned long arg)
 	if (!args.length || args.length > dmaadd_max_buffer_size())
 		return -EINVAL;
 
-	buf = dmaadd_buf_alloc(df->ddev, args.length,
-			       args.flags & DMAADD_BUF_CONTIGUOUS);
+	buf = dmaadd_buf_create(df->ddev, DMAADD_BUF_KIND_ALLOC, args.length);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
+	ret = dmaadd_buf_alloc_memory(buf, args.flags & DMAADD_BUF_CONTIGUOUS);
+	if (ret)
+		goto err_put_buf;
 
-	ret = xa_alloc(&df->bufs, &handle, buf, XA_LIMIT(1, DMAADD_MAX_HANDLE),
-		       GFP_KERNEL);
-	if (ret) {
-		dmaadd_buf_put(buf);
-		return ret == -EBUSY ? -ENOMEM : ret;
-	}
+	ret = dmaadd_file_add_buf(df, buf, false, &handle);
+	if (ret)
+		goto err_put_buf;
 
 	args.handle = handle;
 	args.mmap_offset = (u64)handle << DMAADD_MMAP_SHIFT;
 	ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);
-	if (ret) {
-		/* Unless another thread already freed the guessed handle. */
-		if (xa_cmpxchg(&df->bufs, handle, buf, NULL, 0) == buf)
-			dmaadd_buf_put(buf);
-	}
+	if (ret)
+		dmaadd_file_remove_buf(df, buf, handle);
+	return ret;
+
+err_put_buf:
+	dmaadd_buf_put(buf);
 	return ret;
 }
 
@@ -207,11 +251,167 @@ static int dmaadd_ioctl_buf_free(struct dmaadd_file *df, unsigned long arg)
 	if (ret)
 		return ret;
 
-	buf = xa_erase(&df->bufs, args.handle);
+	buf = xa_untag_pointer(xa_erase(&df->bufs, args.handle));
 	if (!buf)
 		return -ENOENT;
 	dmaadd_buf_put(buf);
 	return 0;
+}
+
+static int dmaadd_ioctl_buf_export(struct dmaadd_file *df, unsigned long arg)
+{
+	struct dmaadd_buf_export args;
+	struct dmaadd_buf *buf;
+	bool read_only;
+	u32 usize;
+	int ret, fd;
+
+	ret = dmaadd_copy_args(&args, sizeof(args), arg, &usize);
+	if (ret)
+		return ret;
+	if (args.flags & ~DMAADD_EXPORT_READ_ONLY)
+		return -EINVAL;
+
+	buf = dmaadd_file_get_buf(df, args.handle, &read_only);
+	if (!buf)
+		return -ENOENT;
+	if (read_only && !(args.flags & DMAADD_EXPORT_READ_ONLY)) {
+		dmaadd_buf_put(buf);
+		return -EACCES;
+	}
+	fd = dmaadd_dmabuf_export(buf, args.flags & DMAADD_EXPORT_READ_ONLY);
+	dmaadd_buf_put(buf);
+	if (fd < 0)
+		return fd;
+
+	args.fd = fd;
+	ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);
+	if (ret)
+		close_fd(fd);
+	return ret;
+}
+
+/* The handle this file already has for @buf, upgraded to writable. */
+static bool dmaadd_file_find_buf(struct dmaadd_file *df, struct dmaadd_buf *buf,
+				 bool read_only, u32 *handle)
+{
+	unsigned long index;
+	void *entry;
+
+	xa_for_each(&df->bufs, index, entry) {
+		if (xa_untag_pointer(entry) != buf)
+			continue;
+		if (!read_only && xa_pointer_tag(entry))
+			xa_cmpxchg(&df->bufs, index, entry, buf, GFP_KERNEL);
+		*handle = index;
+		return true;
+	}
+	return false;
+}
+
+static int dmaadd_ioctl_buf_import(struct dmaadd_file *df, unsigned long arg)
+{
+	struct dmaadd_buf_import args;
+	struct dmaadd_buf *buf;
+	bool read_only, added = false;
+	u32 usize, handle;
+	int ret;
+
+	ret = dmaadd_copy_args(&args, sizeof(args), arg, &usize);
+	if (ret)
+		return ret;
+	if (args.flags || args.handle || args.length || args.mmap_offset)
+		return -EINVAL;
+
+	buf = dmaadd_dmabuf_import(df->ddev, args.fd, &read_only);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+
+	mutex_lock(&df->import_lock);
+	if (dmaadd_file_find_buf(df, buf, read_only, &handle)) {
+		dmaadd_buf_put(buf);
+	} else {
+		ret = dmaadd_file_add_buf(df, buf, read_only, &handle);
+		if (ret) {
+			mutex_unlock(&df->import_lock);
+			dmaadd_buf_put(buf);
+			return ret;
+		}
+		added = true;
+	}
+	mutex_unlock(&df->import_lock);
+
+	args.handle = handle;
+	args.length = buf->size;
+	args.mmap_offset = (u64)handle << DMAADD_MMAP_SHIFT;
+	ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);
+	if (ret && added)
+		dmaadd_file_remove_buf(df, buf, handle);
+	return ret;
+}
+
+static int dmaadd_ioctl_buf_userptr(struct dmaadd_file *df, unsigned long arg)
+{
+	struct dmaadd_buf_userptr args;
+	struct dmaadd_buf *buf;
+	u32 usize, handle;
+	u64 end;
+	int ret;
+
+	ret = dmaadd_copy_args(&args, sizeof(args), arg, &usize);
+	if (ret)
+		return ret;
+	if (args.flags & ~DMAADD_USERPTR_READ_ONLY || args.__reserved ||
+	    args.handle)
+		return -EINVAL;
+	if (!args.length || args.length > dmaadd_max_buffer_size() ||
+	    check_add_overflow(args.addr, args.length, &end) ||
+	    end > TASK_SIZE)
+		return -EINVAL;
+
+	buf = dmaadd_userptr_create(df->ddev, args.addr, args.length,
+				    args.flags & DMAADD_USERPTR_READ_ONLY);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+
+	ret = dmaadd_file_add_buf(df, buf, false, &handle);
+	if (ret) {
+		dmaadd_buf_put(buf);
+		return ret;
+	}
+
+	args.handle = handle;
+	ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);
+	if (ret)
+		dmaadd_file_remove_buf(df, buf, handle);
+	return ret;
+}
+
+static int dmaadd_ioctl_buf_query(struct dmaadd_file *df, unsigned long arg)
+{
+	struct dmaadd_buf_query args;
+	struct dmaadd_buf *buf;
+	bool read_only;
+	u32 usize;
+	int ret;
+
+	ret = dmaadd_copy_args(&args, sizeof(args), arg, &usize);
+	if (ret)
+		return ret;
+	if (args.flags || args.kind || args.length || args.cpu_pages ||
+	    args.cpu_segments || args.dma_segments || args.buf_flags)
+		return -EINVAL;
+
+	buf = dmaadd_file_get_buf(df, args.handle, &read_only);
+	if (!buf)
+		return -ENOENT;
+	ret = dmaadd_buf_query(buf, &args);
+	dmaadd_buf_put(buf);
+	if (ret)
+		return ret;
+	if (read_only)
+		args.buf_flags |= DMAADD_BUF_READ_ONLY;
+	return dmaadd_copy_result(arg, &args, sizeof(args), usize);
 }
 
 static int dmaadd_ioctl_submit(struct dmaadd_file *df, struct file *filp,
@@ -262,6 +462,14 @@ static long dmaadd_file_ioctl(struct file *filp, unsigned int cmd,
 		return dmaadd_ioctl_submit(df, filp, arg);
 	case DMAADD_IOCTL_WAIT:
 		return dmaadd_ioctl_wait(df, arg);
+	case DMAADD_IOCTL_BUF_EXPORT:
+		return dmaadd_ioctl_buf_export(df, arg);
+	case DMAADD_IOCTL_BUF_IMPORT:
+		return dmaadd_ioctl_buf_import(df, arg);
+	case DMAADD_IOCTL_BUF_USERPTR:
+		return dmaadd_ioctl_buf_userptr(df, arg);
+	case DMAADD_IOCTL_BUF_QUERY:
+		return dmaadd_ioctl_buf_query(df, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -276,7 +484,7 @@ static int dmaadd_file_mmap(struct file *filp, struct vm_area_struct *vma)
 
 	if (!handle || handle > DMAADD_MAX_HANDLE)
 		return -EINVAL;
-	buf = dmaadd_file_get_buf(df, handle);
+	buf = dmaadd_file_get_buf(df, handle, NULL);
 	if (!buf)
 		return -EINVAL;
 

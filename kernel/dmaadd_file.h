@@ -21,13 +21,17 @@
 #define DMAADD_MMAP_SHIFT	40
 #define DMAADD_MAX_HANDLE	((1U << 20) - 1)
 
+/* Tag of a handle-table entry: this handle may not write the buffer. */
+#define DMAADD_HANDLE_READ_ONLY	1
+
 struct dmaadd_device;
 
 struct dmaadd_file {
 	struct kref ref;		/* the open file and each job in flight */
 	struct dmaadd_device *ddev;
-	struct xarray bufs;		/* handle -> struct dmaadd_buf */
+	struct xarray bufs;		/* handle -> tagged struct dmaadd_buf */
 
+	struct mutex import_lock;	/* one handle per imported buffer */
 	struct mutex submit_lock;	/* job ids and queue order */
 	u64 next_id;			/* id the next job gets */
 	u64 completed_id;		/* jobs up to this id have completed */
@@ -38,7 +42,8 @@ struct dmaadd_file {
 
 extern const struct file_operations dmaadd_fops;
 
-struct dmaadd_buf *dmaadd_file_get_buf(struct dmaadd_file *df, u32 handle);
+struct dmaadd_buf *dmaadd_file_get_buf(struct dmaadd_file *df, u32 handle,
+				       bool *read_only);
 void dmaadd_file_get(struct dmaadd_file *df);
 void dmaadd_file_put(struct dmaadd_file *df);
 

@@ -10,6 +10,7 @@
  * Copyright (C) 2026 The dmaadd authors
  */
 
+#include <linux/dma-direction.h>
 #include <linux/dmapool.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
@@ -64,6 +65,11 @@ static int dmaadd_job_reserve(struct dmaadd_file *df, bool nonblock)
 	}
 }
 
+static enum dma_data_direction dmaadd_job_dir(int op)
+{
+	return op == DMAADD_HW_OP_C ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
+}
+
 static bool dmaadd_ranges_overlap(u64 a, u64 b, u64 len)
 {
 	return a < b + len && b < a + len;
@@ -81,6 +87,7 @@ int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
 	struct dmaadd_hw_desc *desc;
 	struct dmaadd_job *job;
 	u64 len, end, id;
+	bool read_only;
 	int i, ret;
 
 	if (args->flags || args->__reserved)
@@ -97,7 +104,7 @@ int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
 	}
 
 	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
-		bufs[i] = dmaadd_file_get_buf(df, ops[i]->handle);
+		bufs[i] = dmaadd_file_get_buf(df, ops[i]->handle, &read_only);
 		if (!bufs[i]) {
 			ret = -ENOENT;
 			goto err_put_bufs;
@@ -106,6 +113,11 @@ int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
 			ret = -ERANGE;
 			goto err_put_bufs;
 		}
+	}
+	/* read_only is the output's: the last looked up. */
+	if (read_only) {
+		ret = -EACCES;
+		goto err_put_bufs;
 	}
 
 	/* In place is fine, element by element; a shifted overlap is not. */
@@ -143,7 +155,11 @@ int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
 		desc->op[i].rsvd = 0;
 		desc->op[i].offset = cpu_to_le64(ops[i]->offset);
 		job->bufs[i] = bufs[i];
+		job->offset[i] = ops[i]->offset;
+		dmaadd_buf_sync(bufs[i], ops[i]->offset, len,
+				dmaadd_job_dir(i), true);
 	}
+	job->len = len;
 	job->id = id;
 	job->file = df;
 	dmaadd_file_get(df);
@@ -189,6 +205,11 @@ void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status)
 		status = DMAADD_JOB_INVALID;
 		break;
 	}
+	/* Bring the result back where the CPU reads it (swiotlb: copy). */
+	if (status == DMAADD_JOB_OK)
+		dmaadd_buf_sync(job->bufs[DMAADD_HW_OP_C],
+				job->offset[DMAADD_HW_OP_C], job->len,
+				DMA_FROM_DEVICE, false);
 	WRITE_ONCE(df->history[job->id % DMAADD_JOB_HISTORY],
 		   job->id << DMAADD_HISTORY_SHIFT | status);
 

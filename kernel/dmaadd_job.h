@@ -27,6 +27,8 @@ struct dmaadd_job {
 	struct dmaadd_hw_desc *desc;
 	dma_addr_t desc_dma;
 	struct dmaadd_buf *bufs[DMAADD_HW_NR_OPS];
+	u64 offset[DMAADD_HW_NR_OPS];
+	u64 len;
 };
 
 int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,

@@ -52,6 +52,10 @@ enum {
 	DMAADD_CMD_BUF_FREE = 0x02,
 	DMAADD_CMD_SUBMIT = 0x03,
 	DMAADD_CMD_WAIT = 0x04,
+	DMAADD_CMD_BUF_EXPORT = 0x05,
+	DMAADD_CMD_BUF_IMPORT = 0x06,
+	DMAADD_CMD_BUF_USERPTR = 0x07,
+	DMAADD_CMD_BUF_QUERY = 0x08,
 };
 
 /**
@@ -178,6 +182,23 @@ struct dmaadd_buf_alloc {
 #define DMAADD_IOCTL_BUF_ALLOC _IO(DMAADD_TYPE, DMAADD_CMD_BUF_ALLOC)
 
 /**
+ * DOC: mmap
+ *
+ * mmap(2) on the device fd at &dmaadd_buf_alloc.mmap_offset (plus a whole
+ * number of pages to start later in the buffer) maps the buffer's memory
+ * itself: what the CPU writes there is what the device reads. The mapping
+ * holds a reference on the buffer, so it stays valid after
+ * DMAADD_IOCTL_BUF_FREE and after close() of the fd, until munmap(). It can
+ * not be grown with mremap(2) and is not included in core dumps.
+ *
+ * =========  =========================================================
+ * -EINVAL    not MAP_SHARED; the offset belongs to no buffer of this
+ *            open file; or the range passes the end of the buffer
+ *            (its length rounded up to pages)
+ * =========  =========================================================
+ */
+
+/**
  * struct dmaadd_buf_free - ioctl(DMAADD_IOCTL_BUF_FREE)
  * @size: sizeof(struct dmaadd_buf_free)
  * @handle: handle to drop
@@ -197,6 +218,244 @@ struct dmaadd_buf_free {
 };
 
 #define DMAADD_IOCTL_BUF_FREE _IO(DMAADD_TYPE, DMAADD_CMD_BUF_FREE)
+
+/**
+ * DOC: Sharing buffers
+ *
+ * A buffer is either allocated by dmaadd (DMAADD_IOCTL_BUF_ALLOC), imported
+ * from a dma-buf fd (DMAADD_IOCTL_BUF_IMPORT) or made of the caller's own
+ * memory (DMAADD_IOCTL_BUF_USERPTR). All three kinds get a handle in the
+ * same table and are used the same way by DMAADD_IOCTL_SUBMIT; the driver
+ * keeps whatever mapping and cache maintenance the kind needs (for imported
+ * and user memory: dma_map_sgtable() once, and a sync of the job's range
+ * for the device before the job and for the CPU after it, which is what
+ * makes results right under swiotlb bounce buffering).
+ *
+ * A read-only buffer (an import of a dma-buf fd opened read-only, or
+ * DMAADD_USERPTR_READ_ONLY) can be an input of a job, never its output:
+ * SUBMIT fails with -EACCES.
+ */
+
+/**
+ * enum dmaadd_buf_export_flags - &dmaadd_buf_export.flags
+ * @DMAADD_EXPORT_READ_ONLY: the dma-buf fd is opened O_RDONLY: it can be
+ *	mapped PROT_READ only, and importers into dmaadd get a read-only
+ *	buffer.
+ */
+enum dmaadd_buf_export_flags {
+	DMAADD_EXPORT_READ_ONLY = 1 << 0,
+};
+
+/**
+ * struct dmaadd_buf_export - ioctl(DMAADD_IOCTL_BUF_EXPORT)
+ * @size: sizeof(struct dmaadd_buf_export)
+ * @flags: bitmask of &enum dmaadd_buf_export_flags
+ * @handle: an allocated buffer (DMAADD_IOCTL_BUF_ALLOC) of this file
+ * @fd: out, a new dma-buf file descriptor, O_CLOEXEC, O_RDWR unless
+ *	DMAADD_EXPORT_READ_ONLY
+ *
+ * Exports the buffer as a dma-buf. The fd can be mmapped (the same memory
+ * as the buffer's mapping through the device node), passed to another
+ * process over a unix socket (SCM_RIGHTS), imported by other drivers and
+ * by other dmaadd devices, and honours DMA_BUF_IOCTL_SYNC. The dma-buf holds
+ * a reference on the buffer: freeing the handle or closing the device fd
+ * does not free memory the fd still reaches. While any exported dma-buf
+ * exists the module cannot be unloaded.
+ *
+ * Errors (besides the common ones):
+ *
+ * =========  =========================================================
+ * -ENOENT    @handle is not a buffer of this open file
+ * -EINVAL    the buffer is not an allocated one (imported and user
+ *            memory buffers cannot be re-exported)
+ * -EMFILE    no free file descriptor
+ * -ENOMEM    out of memory
+ * =========  =========================================================
+ */
+struct dmaadd_buf_export {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 fd;
+};
+
+#define DMAADD_IOCTL_BUF_EXPORT _IO(DMAADD_TYPE, DMAADD_CMD_BUF_EXPORT)
+
+/**
+ * struct dmaadd_buf_import - ioctl(DMAADD_IOCTL_BUF_IMPORT)
+ * @size: sizeof(struct dmaadd_buf_import)
+ * @flags: must be 0
+ * @fd: a dma-buf file descriptor
+ * @handle: out, the buffer's handle in this open file
+ * @__reserved: must be 0
+ * @length: out, the buffer's length in bytes (the dma-buf's size)
+ * @mmap_offset: out, as &dmaadd_buf_alloc.mmap_offset; mapping it maps the
+ *	dma-buf itself (through the exporter)
+ *
+ * Imports a dma-buf. A dma-buf exported by this same dmaadd device gives
+ * back the very same buffer, and if this file already has a handle for it,
+ * that same handle. Any other dma-buf (from another driver, or from another
+ * dmaadd device) is attached to this device and mapped for it
+ * (dma_buf_map_attachment()); the device then works on the DMA addresses of
+ * that mapping. The import holds a reference on the dma-buf until the
+ * buffer is freed, so the fd can be closed right away.
+ *
+ * A buffer imported from an fd opened O_RDONLY is read-only.
+ *
+ * Errors (besides the common ones):
+ *
+ * =========  =========================================================
+ * -EBADF     @fd is not an open file descriptor
+ * -EINVAL    @fd is not a dma-buf
+ * -ENOMEM    out of memory, or no handle left
+ * other      what the exporter's attach or map returned
+ * =========  =========================================================
+ */
+struct dmaadd_buf_import {
+	__u32 size;
+	__u32 flags;
+	__u32 fd;
+	__u32 handle;
+	__aligned_u64 length;
+	__aligned_u64 mmap_offset;
+};
+
+#define DMAADD_IOCTL_BUF_IMPORT _IO(DMAADD_TYPE, DMAADD_CMD_BUF_IMPORT)
+
+/**
+ * enum dmaadd_buf_userptr_flags - &dmaadd_buf_userptr.flags
+ * @DMAADD_USERPTR_READ_ONLY: the device only reads the memory: it is pinned
+ *	without write access (so read-only mappings work) and the buffer can
+ *	only be a job's input.
+ */
+enum dmaadd_buf_userptr_flags {
+	DMAADD_USERPTR_READ_ONLY = 1 << 0,
+};
+
+/**
+ * struct dmaadd_buf_userptr - ioctl(DMAADD_IOCTL_BUF_USERPTR)
+ * @size: sizeof(struct dmaadd_buf_userptr)
+ * @flags: bitmask of &enum dmaadd_buf_userptr_flags
+ * @addr: start of the caller's memory (for example from malloc()); any
+ *	byte address
+ * @length: bytes, 1 .. &dmaadd_info.max_buffer_size
+ * @handle: out, the buffer's handle
+ * @__reserved: must be 0
+ *
+ * Registers ordinary process memory as a buffer, zero copy: the pages are
+ * pinned (pin_user_pages_fast() with FOLL_LONGTERM, and FOLL_WRITE unless
+ * read-only), charged to RLIMIT_MEMLOCK, described by an sg_table and
+ * mapped for the device once. Offsets in SUBMIT count from @addr. Behind an
+ * IOMMU the pages usually become a single DMA segment; without one, each
+ * run of physically contiguous pages is a segment.
+ *
+ * The registration holds the pages, not the virtual range: after munmap()
+ * of the range, jobs still read and write the pinned pages (no longer
+ * visible to the process) until DMAADD_IOCTL_BUF_FREE. After fork(), the
+ * parent keeps seeing the results (FOLL_LONGTERM pins are not shared
+ * copy-on-write with the child). A userptr buffer cannot be mmapped through
+ * the device node: the process has the memory already.
+ *
+ * Errors (besides the common ones):
+ *
+ * =========  =========================================================
+ * -EINVAL    @length is 0 or above max_buffer_size, or @addr + @length
+ *            wraps
+ * -EFAULT    part of the range is not mapped, or is not writable and
+ *            DMAADD_USERPTR_READ_ONLY was not given
+ * -ENOMEM    the pages would exceed RLIMIT_MEMLOCK (without
+ *            CAP_IPC_LOCK), or out of memory
+ * =========  =========================================================
+ */
+struct dmaadd_buf_userptr {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 addr;
+	__aligned_u64 length;
+	__u32 handle;
+	__u32 __reserved;
+};
+
+#define DMAADD_IOCTL_BUF_USERPTR _IO(DMAADD_TYPE, DMAADD_CMD_BUF_USERPTR)
+
+/**
+ * enum dmaadd_buf_kind - &dmaadd_buf_query.kind
+ * @DMAADD_BUF_KIND_ALLOC: allocated by dmaadd (coherent memory)
+ * @DMAADD_BUF_KIND_IMPORT: imported from a dma-buf of another device
+ * @DMAADD_BUF_KIND_USERPTR: pinned process memory
+ */
+enum dmaadd_buf_kind {
+	DMAADD_BUF_KIND_ALLOC = 1,
+	DMAADD_BUF_KIND_IMPORT = 2,
+	DMAADD_BUF_KIND_USERPTR = 3,
+};
+
+/**
+ * enum dmaadd_buf_query_flags - &dmaadd_buf_query.buf_flags
+ * @DMAADD_BUF_READ_ONLY: the buffer cannot be a job's output
+ * @DMAADD_BUF_IOVA: its device addresses are IOVAs (an IOMMU translates)
+ * @DMAADD_BUF_STREAMING: it uses a streaming mapping, synced around jobs
+ */
+enum dmaadd_buf_query_flags {
+	DMAADD_BUF_READ_ONLY = 1 << 0,
+	DMAADD_BUF_IOVA = 1 << 1,
+	DMAADD_BUF_STREAMING = 1 << 2,
+};
+
+/**
+ * struct dmaadd_buf_query - ioctl(DMAADD_IOCTL_BUF_QUERY)
+ * @size: sizeof(struct dmaadd_buf_query)
+ * @flags: must be 0
+ * @handle: buffer to describe
+ * @kind: out, &enum dmaadd_buf_kind
+ * @length: out, length in bytes
+ * @cpu_pages: out, CPU pages behind the buffer
+ * @cpu_segments: out, runs of physically contiguous CPU pages (the CPU
+ *	side of the scatterlist, where the buffer has one)
+ * @dma_segments: out, device-contiguous segments the device walks: the
+ *	entries of the mapped scatterlist, which is fewer than the CPU
+ *	entries when an IOMMU merged them (seed 004)
+ * @buf_flags: out, bitmask of &enum dmaadd_buf_query_flags
+ * @nr_addrs: in, entries @addrs_ptr has room for; out, @dma_segments
+ * @addrs_ptr: array of struct dmaadd_dma_segment, filled with the device
+ *	addresses and lengths when @nr_addrs is not 0. Needs CAP_SYS_ADMIN:
+ *	device addresses are physical addresses without an IOMMU.
+ *
+ * Tells what the CPU and what the device see of one buffer. The counts
+ * need no privilege; they reveal no address.
+ *
+ * Errors (besides the common ones):
+ *
+ * =========  =========================================================
+ * -ENOENT    @handle is not a buffer of this open file
+ * -EPERM     @nr_addrs is not 0 and the caller lacks CAP_SYS_ADMIN
+ * =========  =========================================================
+ */
+struct dmaadd_buf_query {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 kind;
+	__aligned_u64 length;
+	__aligned_u64 cpu_pages;
+	__aligned_u64 cpu_segments;
+	__aligned_u64 dma_segments;
+	__u32 buf_flags;
+	__u32 nr_addrs;
+	__aligned_u64 addrs_ptr;
+};
+
+/**
+ * struct dmaadd_dma_segment - one entry of &dmaadd_buf_query.addrs_ptr
+ * @addr: device address
+ * @len: length in bytes
+ */
+struct dmaadd_dma_segment {
+	__aligned_u64 addr;
+	__aligned_u64 len;
+};
+
+#define DMAADD_IOCTL_BUF_QUERY _IO(DMAADD_TYPE, DMAADD_CMD_BUF_QUERY)
 
 /**
  * struct dmaadd_operand - one array of a job, as a buffer handle + offset
@@ -228,13 +487,23 @@ struct dmaadd_operand {
  * Resolves the handles to device addresses, writes the job descriptor the
  * device reads and queues it. Returns as soon as the job is queued; use
  * DMAADD_IOCTL_WAIT for its status. The job holds a reference on each
- * buffer: DMAADD_IOCTL_BUF_FREE, munmap() or close() do not pull memory
- * from under it, and close() waits for the file's jobs to complete.
+ * buffer and on the open file's state: DMAADD_IOCTL_BUF_FREE, munmap() or
+ * close() never pull memory from under it. close() does not wait; the job
+ * still runs to completion and then drops its references.
  *
  * Jobs of one file complete in submission order. When the file already
- * has &dmaadd_info.max_jobs_in_flight jobs not yet completed, SUBMIT
- * sleeps until one completes, or fails with -EAGAIN if the file was opened
- * with O_NONBLOCK.
+ * has &dmaadd_info.max_jobs_in_flight jobs not yet completed, or the
+ * device's own queue is full (jobs of all files together), SUBMIT sleeps
+ * until there is room, or fails with -EAGAIN if the file was opened with
+ * O_NONBLOCK. A rejected SUBMIT consumes no job id.
+ *
+ * Checks run in this order, and the first that fails gives the error:
+ * flags, reserved, op and count (-EINVAL); count * element size (-EOVERFLOW);
+ * per operand a, b, c: flags and alignment (-EINVAL), then offset + length
+ * (-EOVERFLOW); per operand: the handle (-ENOENT), then the range against
+ * the buffer's @length as allocated, not rounded up to pages (-ERANGE);
+ * then c's buffer being read-only (-EACCES); finally the overlap of c with
+ * a and b (-EINVAL).
  *
  * Errors (besides the common ones):
  *
@@ -246,8 +515,10 @@ struct dmaadd_operand {
  * -EOVERFLOW @count * element size, or an offset + that length,
  *            overflows 64 bits
  * -ERANGE    an operand's range extends past the end of its buffer
- * -EAGAIN    O_NONBLOCK and max_jobs_in_flight jobs already queued
- * -EINTR     a signal arrived while waiting for a free job slot
+ * -EACCES    @c is a read-only buffer
+ * -EAGAIN    O_NONBLOCK, and max_jobs_in_flight jobs of this file or a
+ *            full device queue
+ * -EINTR     a signal arrived while waiting for room
  * =========  =========================================================
  */
 struct dmaadd_submit {

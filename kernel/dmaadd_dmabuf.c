@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmaadd buffers as dma-bufs.
+ *
+ * Exporter: each attachment gets its own copy of the buffer's page list,
+ * mapped for the *importer's* device in map_dma_buf (the core caches that
+ * mapping per attachment). CPU access through DMA_BUF_IOCTL_SYNC syncs every
+ * mapped attachment, which matters when an importer's mapping bounces.
+ *
+ * Importer: a dma-buf of this same device is the buffer itself; anything
+ * else is attached and mapped for our device, and only the DMA side of the
+ * mapped table is used from then on.
+ *
+ * Copyright (C) 2026 The dmaadd authors
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/fcntl.h>
+#include <linux/iosys-map.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include <linux/dmaadd.h>
+
+#include "dmaadd_buf.h"
+#include "dmaadd_device.h"
+#include "dmaadd_dmabuf.h"
+
+/* One exported dma-buf of a buffer. */
+struct dmaadd_export {
+	struct dmaadd_buf *buf;
+	struct mutex lock;		/* protects attachments */
+	struct list_head attachments;
+};
+
+struct dmaadd_attachment {
+	struct device *dev;
+	struct sg_table sgt;
+	bool mapped;
+	struct list_head node;
+};
+
+static const struct dma_buf_ops dmaadd_dmabuf_ops;
+
+/*
+ * A fresh sg_table of the buffer's CPU pages for one importer, in entries
+ * its device can map in one piece: under swiotlb that is 256 KiB, while a
+ * coherent chunk can be 4 MiB of contiguous pages.
+ */
+static int dmaadd_dmabuf_pages_table(struct dmaadd_buf *buf,
+				     struct device *dev, struct sg_table *sgt)
+{
+	size_t max = min_t(size_t, dma_max_mapping_size(dev), UINT_MAX);
+	struct scatterlist *sg, *dst;
+	unsigned int i, j, n = 0;
+	size_t off, len;
+	int ret;
+
+	max = max_t(size_t, max & PAGE_MASK, PAGE_SIZE);
+	for (i = 0; i < buf->nchunks; i++)
+		for_each_sgtable_sg(&buf->chunks[i].pages, sg, j)
+			n += DIV_ROUND_UP(sg->length, max);
+
+	ret = sg_alloc_table(sgt, n, GFP_KERNEL);
+	if (ret)
+		return ret;
+
+	dst = sgt->sgl;
+	for (i = 0; i < buf->nchunks; i++) {
+		for_each_sgtable_sg(&buf->chunks[i].pages, sg, j) {
+			for (off = 0; off < sg->length; off += len) {
+				len = min_t(size_t, sg->length - off, max);
+				sg_set_page(dst, nth_page(sg_page(sg), off >> PAGE_SHIFT),
+					    len, sg->offset);
+				dst = sg_next(dst);
+			}
+		}
+	}
+	return 0;
+}
+
+static int dmaadd_dmabuf_attach(struct dma_buf *dmabuf,
+				struct dma_buf_attachment *attach)
+{
+	struct dmaadd_export *exp = dmabuf->priv;
+	struct dmaadd_attachment *a;
+	int ret;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+
+	ret = dmaadd_dmabuf_pages_table(exp->buf, attach->dev, &a->sgt);
+	if (ret) {
+		kfree(a);
+		return ret;
+	}
+	a->dev = attach->dev;
+	attach->priv = a;
+
+	mutex_lock(&exp->lock);
+	list_add(&a->node, &exp->attachments);
+	mutex_unlock(&exp->lock);
+	return 0;
+}
+
+static void dmaadd_dmabuf_detach(struct dma_buf *dmabuf,
+				 struct dma_buf_attachment *attach)
+{
+	struct dmaadd_export *exp = dmabuf->priv;
+	struct dmaadd_attachment *a = attach->priv;
+
+	mutex_lock(&exp->lock);
+	list_del(&a->node);
+	mutex_unlock(&exp->lock);
+	sg_free_table(&a->sgt);
+	kfree(a);
+}
+
+static struct sg_table *dmaadd_dmabuf_map(struct dma_buf_attachment *attach,
+					  enum dma_data_direction dir)
+{
+	struct dmaadd_export *exp = attach->dmabuf->priv;
+	struct dmaadd_attachment *a = attach->priv;
+	int ret;
+
+	ret = dma_map_sgtable(attach->dev, &a->sgt, dir, 0);
+	if (ret)
+		return ERR_PTR(ret);
+	mutex_lock(&exp->lock);
+	a->mapped = true;
+	mutex_unlock(&exp->lock);
+	return &a->sgt;
+}
+
+static void dmaadd_dmabuf_unmap(struct dma_buf_attachment *attach,
+				struct sg_table *sgt,
+				enum dma_data_direction dir)
+{
+	struct dmaadd_export *exp = attach->dmabuf->priv;
+	struct dmaadd_attachment *a = attach->priv;
+
+	mutex_lock(&exp->lock);
+	a->mapped = false;
+	mutex_unlock(&exp->lock);
+	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
+}
+
+static int dmaadd_dmabuf_cpu_access(struct dma_buf *dmabuf,
+				    enum dma_data_direction dir, bool begin)
+{
+	struct dmaadd_export *exp = dmabuf->priv;
+	struct dmaadd_attachment *a;
+
+	mutex_lock(&exp->lock);
+	list_for_each_entry(a, &exp->attachments, node) {
+		if (!a->mapped)
+			continue;
+		if (begin)
+			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
+		else
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
+	}
+	mutex_unlock(&exp->lock);
+	return 0;
+}
+
+static int dmaadd_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
+					  enum dma_data_direction dir)
+{
+	return dmaadd_dmabuf_cpu_access(dmabuf, dir, true);
+}
+
+static int dmaadd_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
+					enum dma_data_direction dir)
+{
+	return dmaadd_dmabuf_cpu_access(dmabuf, dir, false);
+}
+
+/* Called without the reservation lock on 6.1 (dma_buf_mmap_internal). */
+static int dmaadd_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	struct dmaadd_export *exp = dmabuf->priv;
+
+	return dmaadd_buf_mmap(exp->buf, vma);
+}
+
+static int dmaadd_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct dmaadd_export *exp = dmabuf->priv;
+	struct dmaadd_buf *buf = exp->buf;
+	unsigned long n = buf->alloc_size >> PAGE_SHIFT, k = 0;
+	struct scatterlist *sg;
+	struct page **pages;
+	unsigned int i, j, p;
+	void *vaddr;
+
+	/* One chunk already has a kernel mapping. */
+	if (buf->nchunks == 1) {
+		iosys_map_set_vaddr(map, buf->chunks[0].vaddr);
+		return 0;
+	}
+
+	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < buf->nchunks; i++)
+		for_each_sgtable_sg(&buf->chunks[i].pages, sg, j)
+			for (p = 0; p < sg->length >> PAGE_SHIFT; p++)
+				pages[k++] = nth_page(sg_page(sg), p);
+
+	vaddr = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	kvfree(pages);
+	if (!vaddr)
+		return -ENOMEM;
+	iosys_map_set_vaddr(map, vaddr);
+	return 0;
+}
+
+static void dmaadd_dmabuf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct dmaadd_export *exp = dmabuf->priv;
+
+	if (exp->buf->nchunks != 1)
+		vunmap(map->vaddr);
+}
+
+static void dmaadd_dmabuf_release(struct dma_buf *dmabuf)
+{
+	struct dmaadd_export *exp = dmabuf->priv;
+
+	dmaadd_buf_put(exp->buf);
+	mutex_destroy(&exp->lock);
+	kfree(exp);
+}
+
+static const struct dma_buf_ops dmaadd_dmabuf_ops = {
+	.cache_sgt_mapping = true,
+	.attach = dmaadd_dmabuf_attach,
+	.detach = dmaadd_dmabuf_detach,
+	.map_dma_buf = dmaadd_dmabuf_map,
+	.unmap_dma_buf = dmaadd_dmabuf_unmap,
+	.begin_cpu_access = dmaadd_dmabuf_begin_cpu_access,
+	.end_cpu_access = dmaadd_dmabuf_end_cpu_access,
+	.mmap = dmaadd_dmabuf_mmap,
+	.vmap = dmaadd_dmabuf_vmap,
+	.vunmap = dmaadd_dmabuf_vunmap,
+	.release = dmaadd_dmabuf_release,
+};
+
+/**
+ * dmaadd_dmabuf_export() - export an allocated buffer as a dma-buf fd
+ * @buf: buffer of kind DMAADD_BUF_KIND_ALLOC
+ * @read_only: open the dma-buf O_RDONLY
+ *
+ * Return: the new fd (O_CLOEXEC), -EINVAL for other kinds, or an error.
+ */
+int dmaadd_dmabuf_export(struct dmaadd_buf *buf, bool read_only)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct dmaadd_export *exp;
+	struct dma_buf *dmabuf;
+	int fd;
+
+	if (buf->kind != DMAADD_BUF_KIND_ALLOC)
+		return -EINVAL;
+
+	exp = kzalloc(sizeof(*exp), GFP_KERNEL);
+	if (!exp)
+		return -ENOMEM;
+	mutex_init(&exp->lock);
+	INIT_LIST_HEAD(&exp->attachments);
+	dmaadd_buf_get(buf);
+	exp->buf = buf;
+
+	exp_info.ops = &dmaadd_dmabuf_ops;
+	exp_info.size = buf->alloc_size;
+	exp_info.flags = read_only ? O_RDONLY : O_RDWR;
+	exp_info.priv = exp;
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf)) {
+		dmaadd_buf_put(buf);
+		mutex_destroy(&exp->lock);
+		kfree(exp);
+		return PTR_ERR(dmabuf);
+	}
+
+	fd = dma_buf_fd(dmabuf, O_CLOEXEC);
+	if (fd < 0)
+		dma_buf_put(dmabuf);	/* releases exp and the reference */
+	return fd;
+}
+
+/**
+ * dmaadd_dmabuf_import() - a buffer for a dma-buf fd
+ * @ddev: importing device
+ * @fd: dma-buf file descriptor
+ * @read_only: out, the fd was opened without write access
+ *
+ * Return: a buffer reference (the same buffer for our own device's
+ * exports), or ERR_PTR: -EBADF, -EINVAL (not a dma-buf), or the exporter's
+ * attach/map error.
+ */
+struct dmaadd_buf *dmaadd_dmabuf_import(struct dmaadd_device *ddev, int fd,
+					bool *read_only)
+{
+	struct dma_buf *dmabuf;
+	struct dmaadd_buf *buf;
+	struct sg_table *sgt;
+	int ret;
+
+	dmabuf = dma_buf_get(fd);
+	if (IS_ERR(dmabuf))
+		return ERR_CAST(dmabuf);
+	*read_only = !(dmabuf->file->f_mode & FMODE_WRITE);
+
+	if (dmabuf->ops == &dmaadd_dmabuf_ops) {
+		struct dmaadd_export *exp = dmabuf->priv;
+
+		if (exp->buf->ddev == ddev) {
+			buf = exp->buf;
+			dmaadd_buf_get(buf);
+			dma_buf_put(dmabuf);
+			return buf;
+		}
+	}
+
+	buf = dmaadd_buf_create(ddev, DMAADD_BUF_KIND_IMPORT, dmabuf->size);
+	if (IS_ERR(buf)) {
+		dma_buf_put(dmabuf);
+		return buf;
+	}
+	/* From here on releasing the buffer undoes what was done. */
+	buf->dmabuf = dmabuf;
+	buf->read_only = *read_only;
+	buf->dir = buf->read_only ? DMA_TO_DEVICE : DMA_BIDIRECTIONAL;
+
+	buf->attach = dma_buf_attach(dmabuf, ddev->dev);
+	if (IS_ERR(buf->attach)) {
+		ret = PTR_ERR(buf->attach);
+		buf->attach = NULL;
+		goto err_put_buf;
+	}
+
+	sgt = dma_buf_map_attachment_unlocked(buf->attach, buf->dir);
+	if (IS_ERR(sgt)) {
+		ret = PTR_ERR(sgt);
+		goto err_put_buf;
+	}
+	buf->sgt = sgt;
+
+	ret = dmaadd_buf_set_segs_from_sgt(buf, sgt);
+	if (ret)
+		goto err_put_buf;
+	return buf;
+
+err_put_buf:
+	dmaadd_buf_put(buf);
+	return ERR_PTR(ret);
+}
+
+void dmaadd_dmabuf_release_import(struct dmaadd_buf *buf)
+{
+	if (buf->sgt)
+		dma_buf_unmap_attachment_unlocked(buf->attach, buf->sgt, buf->dir);
+	if (buf->attach)
+		dma_buf_detach(buf->dmabuf, buf->attach);
+	dma_buf_put(buf->dmabuf);
+}
