@@ -1,0 +1,360 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dmaadd QEMU guest test harness. Kernel modules are never loaded on the host:
+# every kernel-side test runs in a throw-away QEMU/TCG guest booting the
+# Debian kernel the module was built for, from a busybox initramfs.
+#
+# Usage (from anywhere; works on the repository this script lives in):
+#   tests/vm.sh check [CONFIG...]  build, then for each CONFIG (default: all)
+#                                  boot a guest, insmod dmaadd.ko, run every
+#                                  executable in build/tests/, rmmod, check the
+#                                  kernel log; exit 0 only if nothing failed
+#   tests/vm.sh demo [CONFIG]      build, boot one guest (default: direct) and
+#                                  run `dmaadd info` and `dmaadd demo`
+#   tests/vm.sh shell [CONFIG]     build, boot one guest with an interactive
+#                                  shell on the serial console (module loaded;
+#                                  `exit` powers off, Ctrl-A x kills QEMU)
+#
+# CONFIGs (DMA setups), each a full boot and a full run:
+#   direct   no IOMMU (dma-direct)
+#   iommu    -device intel-iommu,caching-mode=on; intel_iommu=on iommu.strict=1
+#   swiotlb  swiotlb=force (every streaming mapping bounces)
+#
+# Output: one line per config, "direct: 57 passed, 0 failed, 1 skipped
+# (boot+suite 48 s)", then "N passed, N failed[, N skipped]" over all configs.
+# Artifacts in build/vm/<config>/: kernel.log (ttyS0: full kernel console),
+# tests.log (ttyS1: everything /init and the tests print), results.tsv,
+# failures.txt, qemu.cmd, qemu.log; build/vm/build.log; build/vm/initramfs.cpio.gz.
+#
+# Environment knobs:
+#   DMAADD_VM_TIMEOUT       seconds per guest before QEMU is killed and the
+#                           config fails (default 1200)
+#   DMAADD_VM_MEM           guest memory (default 2G)
+#   DMAADD_VM_SMP           guest vCPUs (default 2)
+#   DMAADD_VM_PROG_TIMEOUT  seconds per test program inside the guest, then it
+#                           is SIGKILLed and counted failed; 0 = none (default)
+#   DMAADD_VM_APPEND        extra kernel command line options (all configs)
+#   DMAADD_VM_INSMOD_ARGS   module parameters for `insmod dmaadd.ko`
+#   DMAADD_VM_MODULES       extra modules loaded first, dependencies resolved
+#                           from modules.dep (default "drm vgem")
+#   DMAADD_KERNEL           alternative kernel image (e.g. a debug bzImage);
+#                           then set DMAADD_KVER (its version) and optionally
+#                           DMAADD_MODDIR (its modules, default
+#                           /lib/modules/$DMAADD_KVER) and DMAADD_KDIR (its
+#                           build tree, default $DMAADD_MODDIR/build)
+#   DMAADD_KVER             kernel version (default: tests/vm/kver.sh)
+#   DMAADD_VM_NO_BUILD=1    skip `make module userspace tests`, use what exists
+#   DMAADD_VM_NO_HOST=1     skip the host-side checks of `check` (library unit
+#                           tests, warning-free build, checkpatch)
+#   DMAADD_KO, DMAADD_CLI, DMAADD_TESTS
+#                           module, CLI and test directory to put in the guest
+#                           (default ./dmaadd.ko, build/dmaadd, build/tests)
+#   DMAADD_VM_OUT           artifact directory (default build/vm)
+#   QEMU                    QEMU binary (default qemu-system-x86_64)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+cd "$repo"
+
+all_configs=(direct iommu swiotlb)
+timeout_s=${DMAADD_VM_TIMEOUT:-1200}
+mem=${DMAADD_VM_MEM:-2G}
+smp=${DMAADD_VM_SMP:-2}
+prog_timeout=${DMAADD_VM_PROG_TIMEOUT:-0}
+extra_modules=${DMAADD_VM_MODULES-drm vgem}
+out=${DMAADD_VM_OUT:-$repo/build/vm}
+ko=${DMAADD_KO:-$repo/dmaadd.ko}
+cli=${DMAADD_CLI:-$repo/build/dmaadd}
+testsdir=${DMAADD_TESTS:-$repo/build/tests}
+qemu=${QEMU:-qemu-system-x86_64}
+
+usage() {
+	sed -n '/^# Usage/,/^# Output/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+}
+
+mode=${1:-}
+[ $# -gt 0 ] && shift
+case $mode in
+check)
+	configs=("$@")
+	[ ${#configs[@]} -gt 0 ] || configs=("${all_configs[@]}")
+	;;
+demo | shell)
+	[ $# -le 1 ] || { usage >&2; exit 2; }
+	configs=("${1:-direct}")
+	;;
+-h | --help | help)
+	usage
+	exit 0
+	;;
+*)
+	usage >&2
+	exit 2
+	;;
+esac
+for c in "${configs[@]}"; do
+	case " ${all_configs[*]} " in
+	*" $c "*) ;;
+	*) echo "vm.sh: unknown config '$c' (known: ${all_configs[*]})" >&2; exit 2 ;;
+	esac
+done
+
+mkdir -p "$out"
+
+total_pass=0 total_fail=0 total_skip=0
+
+closing() {
+	local s="$total_pass passed, $total_fail failed"
+	[ "$total_skip" -gt 0 ] && s+=", $total_skip skipped"
+	echo "$s"
+}
+
+# --- host dependencies, kernel, build ----------------------------------------
+bash "$here/vm/deps.sh"
+
+if [ -n "${DMAADD_KERNEL:-}" ]; then
+	kernel=$DMAADD_KERNEL
+	kver=${DMAADD_KVER:?DMAADD_KERNEL needs DMAADD_KVER (the kernel version)}
+	moddir=${DMAADD_MODDIR:-/lib/modules/$kver}
+	kdir=${DMAADD_KDIR:-$moddir/build}
+else
+	kver=${DMAADD_KVER:-$(bash "$here/vm/kver.sh")}
+	kernel=/boot/vmlinuz-$kver
+	moddir=${DMAADD_MODDIR:-/lib/modules/$kver}
+	kdir=${DMAADD_KDIR:-/usr/src/linux-headers-$kver}
+fi
+[ -r "$kernel" ] || { echo "vm.sh: kernel image $kernel missing or unreadable" >&2; exit 1; }
+
+if [ "${DMAADD_VM_NO_BUILD:-0}" != 1 ]; then
+	t0=$SECONDS
+	if make -j"$(nproc)" KVER="$kver" KDIR="$kdir" module userspace tests \
+		>"$out/build.log" 2>&1 </dev/null; then
+		echo "build: ok ($((SECONDS - t0)) s, kernel $kver; log $out/build.log)"
+	else
+		echo "build: FAILED: make KVER=$kver KDIR=$kdir module userspace tests"
+		echo "----- last 60 lines of $out/build.log -----"
+		tail -n 60 "$out/build.log"
+		if [ "$mode" != shell ]; then
+			total_fail=1
+			closing
+			exit 1
+		fi
+	fi
+fi
+
+# --- host-side checks (check mode): no kernel involved -----------------------
+# Library unit tests (TAP), a warning-free module build and checkpatch.
+host_result() {	# name pass|fail [detail]
+	if [ "$2" = pass ]; then
+		host_pass=$((host_pass + 1))
+	else
+		host_fail=$((host_fail + 1))
+		echo "host: FAILED: $1${3:+ ($3)}"
+	fi
+}
+
+if [ "$mode" = check ] && [ "${DMAADD_VM_NO_HOST:-0}" != 1 ]; then
+	host_pass=0 host_fail=0
+	if make -C userspace check-host >"$out/host-unit.log" 2>&1 </dev/null; then
+		unit_rc=0
+	else
+		unit_rc=$?
+	fi
+	unit_ok=$(grep -cE '^ok [0-9]+' "$out/host-unit.log" || true)
+	unit_bad=$(grep -cE '^not ok [0-9]+' "$out/host-unit.log" || true)
+	host_pass=$((host_pass + unit_ok))
+	host_fail=$((host_fail + unit_bad))
+	if [ "$unit_rc" -ne 0 ] && [ "$unit_bad" -eq 0 ]; then
+		host_result "library unit tests" fail "make -C userspace check-host exited $unit_rc"
+		tail -n 30 "$out/host-unit.log"
+	fi
+	if [ "${DMAADD_VM_NO_BUILD:-0}" != 1 ]; then
+		if grep -E '(warning|error):' "$out/build.log" >"$out/build-warnings.log"; then
+			host_result "build without warnings (W=1)" fail "$out/build-warnings.log"
+			head -n 20 "$out/build-warnings.log"
+		else
+			host_result "build without warnings (W=1)" pass
+		fi
+	fi
+	if tests/checkpatch.sh >"$out/checkpatch.log" 2>&1 </dev/null &&
+	   ! grep -qE '(ERROR|WARNING|CHECK):' "$out/checkpatch.log"; then
+		host_result "checkpatch --strict" pass
+	else
+		host_result "checkpatch --strict" fail "$out/checkpatch.log"
+		head -n 20 "$out/checkpatch.log"
+	fi
+	echo "host: $host_pass passed, $host_fail failed (library unit tests, W=1 build, checkpatch)"
+	total_pass=$((total_pass + host_pass))
+	total_fail=$((total_fail + host_fail))
+fi
+
+ntests=0
+if [ -d "$testsdir" ]; then
+	ntests=$(find "$testsdir" -mindepth 1 -maxdepth 1 -type f -perm -u+x | wc -l)
+fi
+
+initrd=$out/initramfs.cpio.gz
+bash "$here/vm/mkinitramfs.sh" -o "$initrd" -m "$moddir" -K "$ko" -c "$cli" \
+	-t "$testsdir" -M "$extra_modules" -p "$prog_timeout" \
+	-a "${DMAADD_VM_INSMOD_ARGS:-}"
+
+# --- one guest ------------------------------------------------------------------
+qemu_pid=
+cleanup() {
+	if [ -n "$qemu_pid" ]; then
+		kill "$qemu_pid" 2>/dev/null || true
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+qpath() { printf '%s' "${1//,/,,}"; }	# QEMU option values escape "," as ",,"
+
+# run_guest CONFIG MODE: boots, waits (bounded); sets elapsed, timed_out, qemu_rc.
+run_guest() {
+	local cfg=$1 gmode=$2 dir=$out/$1 append args=()
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	append="console=ttyS0 ignore_loglevel panic=-1 rdinit=/init"
+	append+=" dmaaddvm.mode=$gmode dmaaddvm.cfg=$cfg"
+	args=(-accel tcg -cpu max -machine q35 -smp "$smp" -m "$mem"
+		-nodefaults -no-user-config -display none -vga none -no-reboot
+		-kernel "$kernel" -initrd "$initrd")
+	case $cfg in
+	iommu)
+		args+=(-device "intel-iommu,caching-mode=on")
+		append+=" intel_iommu=on iommu.strict=1"
+		;;
+	swiotlb)
+		append+=" swiotlb=force"
+		;;
+	esac
+	args+=(-device edu)
+	[ -n "${DMAADD_VM_APPEND:-}" ] && append+=" $DMAADD_VM_APPEND"
+	args+=(-append "$append")
+
+	if [ "$gmode" = shell ]; then
+		args+=(-serial mon:stdio
+			-chardev "file,id=ttyS1,path=$(qpath "$dir/tests.log")" -serial chardev:ttyS1)
+		printf '%q ' "$qemu" "${args[@]}" > "$dir/qemu.cmd"
+		echo "shell ($cfg): Ctrl-A x quits QEMU; ttyS1 goes to $dir/tests.log"
+		"$qemu" "${args[@]}"
+		return
+	fi
+
+	args+=(-chardev "file,id=ttyS0,path=$(qpath "$dir/kernel.log")" -serial chardev:ttyS0
+		-chardev "file,id=ttyS1,path=$(qpath "$dir/tests.log")" -serial chardev:ttyS1)
+	printf '%q ' "$qemu" "${args[@]}" > "$dir/qemu.cmd"
+	echo >> "$dir/qemu.cmd"
+
+	local start=$SECONDS
+	"$qemu" "${args[@]}" </dev/null >"$dir/qemu.log" 2>&1 &
+	qemu_pid=$!
+	timed_out=0
+	while kill -0 "$qemu_pid" 2>/dev/null; do
+		if [ $((SECONDS - start)) -ge "$timeout_s" ]; then
+			timed_out=$timeout_s
+			kill -TERM "$qemu_pid" 2>/dev/null || true
+			for _ in 1 2 3 4 5 6 7 8 9 10; do
+				kill -0 "$qemu_pid" 2>/dev/null || break
+				sleep 0.5
+			done
+			kill -KILL "$qemu_pid" 2>/dev/null || true
+			break
+		fi
+		sleep 0.5
+	done
+	qemu_rc=0
+	wait "$qemu_pid" || qemu_rc=$?
+	qemu_pid=
+	elapsed=$((SECONDS - start))
+	touch "$dir/kernel.log" "$dir/tests.log"
+}
+
+# Show the guest's ttyS1 output without markers (demo).
+show_output() {
+	awk '{
+		sub(/\r+$/, ""); gsub(/\r/, "")
+		i = index($0, "@@DMAADD-")
+		if (i == 0) { print; next }
+		if (i > 1) print substr($0, 1, i - 1)
+		m = substr($0, i)
+		if (m ~ /^@@DMAADD-BEGIN dmaadd-/) { sub(/^@@DMAADD-BEGIN dmaadd-/, "", m); print "$ dmaadd " m }
+		else if (m ~ /^@@DMAADD-END /) { n = split(m, f, " "); if (f[n] != "rc=0") print "(" f[n] ")" }
+	}' "$1"
+}
+
+# evaluate CONFIG MODE: parse logs, print the config line and failure details.
+evaluate() {
+	local cfg=$1 gmode=$2 dir=$out/$1 klog p f s what
+	awk -v results="$dir/results.tsv" -v blocks="$dir/failures.txt" \
+		-v timeout="$timed_out" -f "$here/vm/parse.awk" "$dir/tests.log"
+
+	if klog=$(bash "$here/vm/klog-check.sh" "$dir/kernel.log"); then
+		printf 'PASS\tkernel log clean\t\n' >> "$dir/results.tsv"
+	else
+		printf 'FAIL\tkernel log clean\t\n' >> "$dir/results.tsv"
+		printf -- '----- kernel log clean (%s) -----\n%s\n' "$dir/kernel.log" "$klog" \
+			>> "$dir/failures.txt"
+	fi
+	if [ "$gmode" = check ] && [ "$ntests" -eq 0 ]; then
+		printf 'FAIL\ttest programs present (no executable in %s)\t\n' "$testsdir" \
+			>> "$dir/results.tsv"
+	fi
+
+	p=$(grep -c '^PASS' "$dir/results.tsv" || true)
+	f=$(grep -c '^FAIL' "$dir/results.tsv" || true)
+	s=$(grep -c '^SKIP' "$dir/results.tsv" || true)
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	total_skip=$((total_skip + s))
+
+	if [ "$gmode" = demo ]; then
+		show_output "$dir/tests.log"
+		what=demo
+	else
+		what=suite
+	fi
+	echo "$cfg: $p passed, $f failed, $s skipped (boot+$what $elapsed s)"
+	# Extra modules that did not load are reported, not counted.
+	tr -d '\r' < "$dir/tests.log" |
+		sed -n "s/^@@DMAADD-INFO \(insmod .* failed\)$/$cfg: note: \1/p"
+	[ "$f" -eq 0 ] && return 0
+
+	echo "$cfg: FAILED:"
+	awk -F '\t' '$1 == "FAIL" { print "  " $2 }' "$dir/results.tsv"
+	if [ -s "$dir/failures.txt" ]; then
+		echo "===== $cfg: output of failed tests ====="
+		cat "$dir/failures.txt"
+	fi
+	if [ "$qemu_rc" -ne 0 ] && [ "$timed_out" = 0 ]; then
+		echo "===== $cfg: QEMU exited with status $qemu_rc ($dir/qemu.log) ====="
+		tail -n 20 "$dir/qemu.log"
+	fi
+	echo "===== $cfg: last 40 lines of $dir/tests.log ====="
+	tail -n 40 "$dir/tests.log" | tr -d '\r'
+	echo "===== $cfg: last 60 lines of $dir/kernel.log ====="
+	tail -n 60 "$dir/kernel.log" | tr -d '\r'
+	echo "===== $cfg: end (artifacts in $dir) ====="
+}
+
+echo "vm: kernel $kver ($kernel), ${#configs[@]} config(s): ${configs[*]}," \
+     "timeout ${timeout_s} s each"
+
+if [ "$mode" = shell ]; then
+	run_guest "${configs[0]}" shell
+	exit 0
+fi
+
+for cfg in "${configs[@]}"; do
+	echo "$cfg: booting ..."
+	run_guest "$cfg" "$mode"
+	evaluate "$cfg" "$mode"
+done
+
+if [ "$mode" = check ]; then
+	closing
+fi
+[ "$total_fail" -eq 0 ]

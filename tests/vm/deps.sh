@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install the host packages the dmaadd build and QEMU test harness need, on
+# Debian 12. Fast and offline when everything is present (dpkg-query only);
+# runs `apt-get update` + `apt-get install` only for what is missing.
+# Works as root; otherwise uses sudo when available.
+set -euo pipefail
+
+pkgs=(
+	qemu-system-x86
+	linux-image-amd64
+	linux-headers-amd64
+	busybox-static
+	cpio
+	kmod
+	gcc
+	make
+	libc6-dev
+	libdrm-dev
+	linux-source-6.1
+	xz-utils
+)
+
+# One dpkg-query call; packages it does not know are simply absent from its output.
+installed=" $(dpkg-query -W -f='${Package}:${Status}\n' "${pkgs[@]}" 2>/dev/null |
+	sed -n 's/:install ok installed$//p' | tr '\n' ' ' || true) "
+missing=()
+for p in "${pkgs[@]}"; do
+	[[ $installed == *" $p "* ]] || missing+=("$p")
+done
+
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+echo "deps.sh: installing missing packages: ${missing[*]}" >&2
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		sudo=(sudo)
+	else
+		echo "deps.sh: not root and no sudo; please install: ${missing[*]}" >&2
+		exit 1
+	fi
+fi
+
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y --no-install-recommends "${missing[@]}"

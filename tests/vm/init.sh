@@ -1,0 +1,132 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the dmaadd test guest (busybox sh), installed by mkinitramfs.sh.
+#
+# Kernel command line: dmaaddvm.mode=check|demo|shell dmaaddvm.cfg=NAME
+# ttyS0 is the kernel console; all output of this script and of the programs
+# it runs goes to ttyS1, framed by markers the host parses (tests/vm/parse.awk):
+#   @@DMAADD-BEGIN name / @@DMAADD-END name rc=N     one program
+#   @@DMAADD-RESULT ok|fail name                    one extra test result
+#   @@DMAADD-INFO text                              informational
+#   @@DMAADD-DONE                                   reached the end
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/shm /dev/pts
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /dev/shm
+mount -t debugfs debugfs /sys/kernel/debug
+
+mode=check
+cfg=unknown
+read -r cmdline < /proc/cmdline
+for w in $cmdline; do
+	case $w in
+	dmaaddvm.mode=*) mode=${w#*=} ;;
+	dmaaddvm.cfg=*) cfg=${w#*=} ;;
+	esac
+done
+
+PROG_TIMEOUT=0
+INSMOD_ARGS=
+# shellcheck source=/dev/null
+[ -f /etc/dmaadd/vm.conf ] && . /etc/dmaadd/vm.conf
+
+if [ "$mode" != shell ]; then
+	if [ -c /dev/ttyS1 ]; then
+		exec </dev/null >/dev/ttyS1 2>&1
+	else
+		exec </dev/null
+		echo "init: /dev/ttyS1 missing, writing to the console"
+	fi
+fi
+
+mark() { echo "@@DMAADD-$*"; }
+
+mark "INFO cfg=$cfg mode=$mode kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
+
+# DMA-API debugging (debug kernels only): report every error, not just the first.
+[ -w /sys/kernel/debug/dma-api/all_errors ] && echo 1 > /sys/kernel/debug/dma-api/all_errors
+
+# Extra modules (drm, vgem, ...) in dependency order; failures are only reported.
+if [ -s /etc/dmaadd/modules ]; then
+	while read -r m; do
+		[ -n "$m" ] || continue
+		if ! out=$(insmod "/lib/modules/$m" 2>&1); then
+			[ -n "$out" ] && echo "$out"
+			mark "INFO insmod $m failed"
+		fi
+	done < /etc/dmaadd/modules
+fi
+
+loaded=0
+out=
+# shellcheck disable=SC2086 # INSMOD_ARGS is a list of module parameters
+if [ -f /dmaadd.ko ] && out=$(insmod /dmaadd.ko $INSMOD_ARGS 2>&1); then
+	[ -n "$out" ] && echo "$out"
+	mark "RESULT ok insmod dmaadd"
+	loaded=1
+else
+	[ -n "$out" ] && echo "$out"
+	[ -f /dmaadd.ko ] || echo "init: /dmaadd.ko is missing from the initramfs"
+	mark "RESULT fail insmod dmaadd"
+fi
+
+run() { # name cmd...
+	name=$1
+	shift
+	mark "BEGIN $name"
+	if [ "$PROG_TIMEOUT" -gt 0 ] 2>/dev/null; then
+		(cd /tmp && exec timeout -s KILL "$PROG_TIMEOUT" "$@")
+	else
+		(cd /tmp && exec "$@")
+	fi
+	rc=$?
+	mark "END $name rc=$rc"
+}
+
+case $mode in
+check)
+	if [ $loaded = 1 ]; then
+		for t in /tests/*; do
+			if [ ! -f "$t" ] || [ ! -x "$t" ]; then
+				continue
+			fi
+			run "${t##*/}" "$t"
+		done
+		if out=$(rmmod dmaadd 2>&1); then
+			mark "RESULT ok rmmod dmaadd"
+		else
+			[ -n "$out" ] && echo "$out"
+			mark "RESULT fail rmmod dmaadd"
+		fi
+	fi
+	# Leak scan (debug kernels with kmemleak only): objects must be >5 s old.
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		echo scan > /sys/kernel/debug/kmemleak
+		sleep 6
+		echo scan > /sys/kernel/debug/kmemleak
+		cat /sys/kernel/debug/kmemleak
+	fi
+	;;
+demo)
+	if [ $loaded = 1 ]; then
+		run dmaadd-info /dmaadd info
+		run dmaadd-demo /dmaadd demo
+	fi
+	;;
+shell)
+	echo
+	echo "dmaadd guest shell (cfg=$cfg); dmaadd.ko loaded=$loaded; tests in /tests."
+	echo "Leave with 'exit' (powers off) or Ctrl-A x."
+	setsid cttyhack sh -l
+	;;
+esac
+
+mark DONE
+poweroff -f

@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# klog-check.sh KERNEL_LOG: print the lines of a guest kernel console log that
+# show a kernel problem (at most 40, with line numbers); exit 1 if there are
+# any, 0 if the log is clean.
+#
+# "module verification failed" (unsigned out-of-tree module taint) is normal.
+# Besides the usual splats, "Call Trace:" and "page allocation failure" count:
+# a failed high-order allocation without __GFP_NOWARN prints only those.
+set -euo pipefail
+
+log=$1
+[ -f "$log" ] || { echo "klog-check: $log missing"; exit 1; }
+
+bad='WARNING:|BUG:|Oops|KASAN|DMA-API:|possible recursive locking|possible circular locking'
+bad+='|lockdep|kmemleak:.*suspected memory leak|general protection fault|Kernel panic'
+bad+='|UBSAN|INFO: task .* blocked|refcount_t:|list_add corruption|list_del corruption'
+bad+='|Call Trace:|page allocation failure'
+
+# Benign lines: the command line echo (it may name debug options) and the
+# DMA-API debug banner of debug kernels.
+ok='Kernel command line:|Command line:|DMA-API: preallocated [0-9]+ debug entries'
+ok+='|DMA-API: debugging enabled by kernel config'
+
+hits=$(tr -d '\r' < "$log" | grep -anE "$bad" | grep -vE "$ok" || true)
+[ -z "$hits" ] && exit 0
+printf '%s\n' "$hits" | head -n 40
+exit 1
