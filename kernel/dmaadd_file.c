@@ -320,7 +320,7 @@ static int dmaadd_ioctl_buf_import(struct dmaadd_file *df, unsigned long arg)
 	ret = dmaadd_copy_args(&args, sizeof(args), arg, &usize);
 	if (ret)
 		return ret;
-	if (args.flags || args.handle || args.length || args.mmap_offset)
+	if (args.flags)
 		return -EINVAL;
 
 	buf = dmaadd_dmabuf_import(df->ddev, args.fd, &read_only);
@@ -361,8 +361,7 @@ static int dmaadd_ioctl_buf_userptr(struct dmaadd_file *df, unsigned long arg)
 	ret = dmaadd_copy_args(&args, sizeof(args), arg, &usize);
 	if (ret)
 		return ret;
-	if (args.flags & ~DMAADD_USERPTR_READ_ONLY || args.__reserved ||
-	    args.handle)
+	if (args.flags & ~DMAADD_USERPTR_READ_ONLY || args.__reserved)
 		return -EINVAL;
 	if (!args.length || args.length > dmaadd_max_buffer_size() ||
 	    check_add_overflow(args.addr, args.length, &end) ||
@@ -398,8 +397,7 @@ static int dmaadd_ioctl_buf_query(struct dmaadd_file *df, unsigned long arg)
 	ret = dmaadd_copy_args(&args, sizeof(args), arg, &usize);
 	if (ret)
 		return ret;
-	if (args.flags || args.kind || args.length || args.cpu_pages ||
-	    args.cpu_segments || args.dma_segments || args.buf_flags)
+	if (args.flags)
 		return -EINVAL;
 
 	buf = dmaadd_file_get_buf(df, args.handle, &read_only);

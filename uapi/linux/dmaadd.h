@@ -38,7 +38,9 @@
  * -ENOTTY    unknown ioctl command
  * =========  =========================================================
  *
- * No ioctl ever returns a device (DMA), physical or kernel address.
+ * No ioctl returns a device (DMA), physical or kernel address, with one
+ * exception for administrators: DMAADD_IOCTL_BUF_QUERY lists a buffer's
+ * device addresses to a caller with CAP_SYS_ADMIN (-EPERM otherwise).
  */
 
 #define DMAADD_TYPE 0xDA
@@ -266,6 +268,8 @@ enum dmaadd_buf_export_flags {
  *
  * =========  =========================================================
  * -ENOENT    @handle is not a buffer of this open file
+ * -EACCES    the handle is read-only (it came from a read-only import)
+ *            and DMAADD_EXPORT_READ_ONLY was not given
  * -EINVAL    the buffer is not an allocated one (imported and user
  *            memory buffers cannot be re-exported)
  * -EMFILE    no free file descriptor
@@ -287,7 +291,6 @@ struct dmaadd_buf_export {
  * @flags: must be 0
  * @fd: a dma-buf file descriptor
  * @handle: out, the buffer's handle in this open file
- * @__reserved: must be 0
  * @length: out, the buffer's length in bytes (the dma-buf's size)
  * @mmap_offset: out, as &dmaadd_buf_alloc.mmap_offset; mapping it maps the
  *	dma-buf itself (through the exporter)
