@@ -413,7 +413,7 @@ static int dmaadd_buf_mmap_chunks(struct dmaadd_buf *buf,
  * @vma: the mapping; vm_pgoff is the page index into the buffer
  *
  * Return: 0, or -EINVAL for a private mapping, one past the buffer's end or
- * a user memory buffer.
+ * a user memory buffer. Write access is the caller's to check.
  */
 int dmaadd_buf_mmap(struct dmaadd_buf *buf, struct vm_area_struct *vma)
 {
@@ -421,7 +421,8 @@ int dmaadd_buf_mmap(struct dmaadd_buf *buf, struct vm_area_struct *vma)
 	struct dmaadd_chunk *chunk;
 	int ret;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/* A read-only file's shared mapping has VM_MAYSHARE, not VM_SHARED. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff)
 		return -EINVAL;

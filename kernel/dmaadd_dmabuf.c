@@ -4,8 +4,9 @@
  *
  * Exporter: each attachment gets its own copy of the buffer's page list,
  * mapped for the *importer's* device in map_dma_buf (the core caches that
- * mapping per attachment). CPU access through DMA_BUF_IOCTL_SYNC syncs every
- * mapped attachment, which matters when an importer's mapping bounces.
+ * mapping per attachment). The end of CPU access (DMA_BUF_IOCTL_SYNC)
+ * pushes CPU writes into every mapping that reads, which matters when an
+ * importer's mapping bounces.
  *
  * Importer: a dma-buf of this same device is the buffer itself; anything
  * else is attached and mapped for our device, and only the DMA side of the
@@ -41,6 +42,7 @@ struct dmaadd_attachment {
 	struct device *dev;
 	struct sg_table sgt;
 	bool mapped;
+	enum dma_data_direction dir;	/* of the mapping */
 	struct list_head node;
 };
 
@@ -133,6 +135,7 @@ static struct sg_table *dmaadd_dmabuf_map(struct dma_buf_attachment *attach,
 		return ERR_PTR(ret);
 	mutex_lock(&exp->lock);
 	a->mapped = true;
+	a->dir = dir;
 	mutex_unlock(&exp->lock);
 	return &a->sgt;
 }
@@ -150,35 +153,36 @@ static void dmaadd_dmabuf_unmap(struct dma_buf_attachment *attach,
 	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
 }
 
-static int dmaadd_dmabuf_cpu_access(struct dma_buf *dmabuf,
-				    enum dma_data_direction dir, bool begin)
+/*
+ * The buffer is coherent memory of our device: the CPU always sees its
+ * latest contents, so beginning CPU access needs nothing. Syncing importers'
+ * mappings "for the CPU" here would be wrong: under swiotlb it copies their
+ * bounce slots, stale unless their device wrote, over the real pages. An
+ * importer whose device writes through a bounced mapping syncs that mapping
+ * itself (dmaadd's importer does, for every job).
+ */
+static int dmaadd_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
+					  enum dma_data_direction dir)
+{
+	return 0;
+}
+
+/* The CPU may have written: push that into importers' mappings. */
+static int dmaadd_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
+					enum dma_data_direction dir)
 {
 	struct dmaadd_export *exp = dmabuf->priv;
 	struct dmaadd_attachment *a;
 
+	if (dir == DMA_FROM_DEVICE)
+		return 0;
+
 	mutex_lock(&exp->lock);
-	list_for_each_entry(a, &exp->attachments, node) {
-		if (!a->mapped)
-			continue;
-		if (begin)
-			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
-		else
-			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
-	}
+	list_for_each_entry(a, &exp->attachments, node)
+		if (a->mapped && a->dir != DMA_FROM_DEVICE)
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, a->dir);
 	mutex_unlock(&exp->lock);
 	return 0;
-}
-
-static int dmaadd_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
-					  enum dma_data_direction dir)
-{
-	return dmaadd_dmabuf_cpu_access(dmabuf, dir, true);
-}
-
-static int dmaadd_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
-					enum dma_data_direction dir)
-{
-	return dmaadd_dmabuf_cpu_access(dmabuf, dir, false);
 }
 
 /* Called without the reservation lock on 6.1 (dma_buf_mmap_internal). */

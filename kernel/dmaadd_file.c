@@ -363,9 +363,9 @@ static int dmaadd_ioctl_buf_userptr(struct dmaadd_file *df, unsigned long arg)
 		return ret;
 	if (args.flags & ~DMAADD_USERPTR_READ_ONLY || args.__reserved)
 		return -EINVAL;
+	/* A range outside user space is -EFAULT, from the pinning. */
 	if (!args.length || args.length > dmaadd_max_buffer_size() ||
-	    check_add_overflow(args.addr, args.length, &end) ||
-	    end > TASK_SIZE)
+	    check_add_overflow(args.addr, args.length, &end))
 		return -EINVAL;
 
 	buf = dmaadd_userptr_create(df->ddev, args.addr, args.length,
@@ -478,16 +478,27 @@ static int dmaadd_file_mmap(struct file *filp, struct vm_area_struct *vma)
 	struct dmaadd_file *df = filp->private_data;
 	unsigned long handle = vma->vm_pgoff >> (DMAADD_MMAP_SHIFT - PAGE_SHIFT);
 	struct dmaadd_buf *buf;
+	bool read_only;
 	int ret;
 
 	if (!handle || handle > DMAADD_MAX_HANDLE)
 		return -EINVAL;
-	buf = dmaadd_file_get_buf(df, handle, NULL);
+	buf = dmaadd_file_get_buf(df, handle, &read_only);
 	if (!buf)
 		return -EINVAL;
 
+	/* Same rule as a read-only dma-buf fd: no writable mapping, ever. */
+	if (read_only) {
+		if (vma->vm_flags & VM_WRITE) {
+			ret = -EACCES;
+			goto out_put;
+		}
+		vma->vm_flags &= ~VM_MAYWRITE;
+	}
+
 	vma->vm_pgoff &= BIT(DMAADD_MMAP_SHIFT - PAGE_SHIFT) - 1;
 	ret = dmaadd_buf_mmap(buf, vma);
+out_put:
 	dmaadd_buf_put(buf);
 	return ret;
 }

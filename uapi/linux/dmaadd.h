@@ -193,10 +193,16 @@ struct dmaadd_buf_alloc {
  * DMAADD_IOCTL_BUF_FREE and after close() of the fd, until munmap(). It can
  * not be grown with mremap(2) and is not included in core dumps.
  *
+ * A read-only buffer or handle (see "Sharing buffers") maps PROT_READ only,
+ * like a read-only dma-buf fd, and cannot be mprotect()ed writable. A user
+ * memory buffer (DMAADD_IOCTL_BUF_USERPTR) cannot be mapped through the
+ * device node: the process has that memory already.
+ *
  * =========  =========================================================
  * -EINVAL    not MAP_SHARED; the offset belongs to no buffer of this
- *            open file; or the range passes the end of the buffer
- *            (its length rounded up to pages)
+ *            open file; the range passes the end of the buffer (its
+ *            length rounded up to pages); or a user memory buffer
+ * -EACCES    PROT_WRITE on a read-only buffer or handle
  * =========  =========================================================
  */
 
@@ -259,7 +265,10 @@ enum dmaadd_buf_export_flags {
  * Exports the buffer as a dma-buf. The fd can be mmapped (the same memory
  * as the buffer's mapping through the device node), passed to another
  * process over a unix socket (SCM_RIGHTS), imported by other drivers and
- * by other dmaadd devices, and honours DMA_BUF_IOCTL_SYNC. The dma-buf holds
+ * by other dmaadd devices. The memory is coherent, so DMA_BUF_IOCTL_SYNC
+ * with SYNC_START needs to do nothing; SYNC_END after CPU writes pushes
+ * them into importers' mappings that bounce (swiotlb). Each importer
+ * attaches with its own mapping for its own device. The dma-buf holds
  * a reference on the buffer: freeing the handle or closing the device fd
  * does not free memory the fd still reaches. While any exported dma-buf
  * exists the module cannot be unloaded.
@@ -291,19 +300,24 @@ struct dmaadd_buf_export {
  * @flags: must be 0
  * @fd: a dma-buf file descriptor
  * @handle: out, the buffer's handle in this open file
- * @length: out, the buffer's length in bytes (the dma-buf's size)
+ * @length: out, the buffer's length in bytes: for a dma-buf of this same
+ *	device the length it was allocated with, otherwise the dma-buf's size
+ *	(a whole number of pages)
  * @mmap_offset: out, as &dmaadd_buf_alloc.mmap_offset; mapping it maps the
  *	dma-buf itself (through the exporter)
  *
  * Imports a dma-buf. A dma-buf exported by this same dmaadd device gives
  * back the very same buffer, and if this file already has a handle for it,
- * that same handle. Any other dma-buf (from another driver, or from another
- * dmaadd device) is attached to this device and mapped for it
- * (dma_buf_map_attachment()); the device then works on the DMA addresses of
- * that mapping. The import holds a reference on the dma-buf until the
- * buffer is freed, so the fd can be closed right away.
+ * that same handle: a writable handle stays writable, and importing a
+ * writable fd makes a read-only handle writable. Any other dma-buf (from
+ * another driver, or from another dmaadd device) is attached to this device
+ * and mapped for it (dma_buf_map_attachment()), once per import: each such
+ * import is a new buffer and handle. The device then works on the DMA
+ * addresses of that mapping. The import holds a reference on the dma-buf
+ * until the buffer is freed, so the fd can be closed right away.
  *
- * A buffer imported from an fd opened O_RDONLY is read-only.
+ * Importing an fd opened O_RDONLY gives a read-only handle (unless this
+ * file already has a writable one for the same buffer, see above).
  *
  * Errors (besides the common ones):
  *
@@ -364,8 +378,11 @@ enum dmaadd_buf_userptr_flags {
  * =========  =========================================================
  * -EINVAL    @length is 0 or above max_buffer_size, or @addr + @length
  *            wraps
- * -EFAULT    part of the range is not mapped, or is not writable and
- *            DMAADD_USERPTR_READ_ONLY was not given
+ * -EFAULT    part of the range is not mapped, lies outside user space,
+ *            is not writable and DMAADD_USERPTR_READ_ONLY was not given,
+ *            or cannot be pinned: memory without struct pages behind it
+ *            (VM_PFNMAP/VM_IO), such as the mapping of a dmaadd buffer
+ *            without an IOMMU. Use BUF_EXPORT/BUF_IMPORT for those.
  * -ENOMEM    the pages would exceed RLIMIT_MEMLOCK (without
  *            CAP_IPC_LOCK), or out of memory
  * =========  =========================================================
