@@ -25,15 +25,18 @@ extern "C" {
  * DOC: Conventions
  *
  * Objects. &struct dmaadd_device (an open device file),
- * &struct dmaadd_buffer (a device buffer mapped into this process),
- * &struct dmaadd_device_info and &struct dmaadd_device_list are opaque and
- * only handled through pointers. &struct dmaadd_job_desc is public and
- * versioned by its @size member, like the kernel's ioctl structs.
+ * &struct dmaadd_buffer (a buffer of one open device file: allocated and
+ * mapped into this process, imported from a dma-buf, or the caller's own
+ * memory), &struct dmaadd_device_info, &struct dmaadd_buffer_info and
+ * &struct dmaadd_device_list are opaque and only handled through pointers.
+ * &struct dmaadd_job_desc is public and versioned by its @size member,
+ * like the kernel's ioctl structs.
  *
  * Errors. There is one convention:
  *
- * - Constructors (``*_open*``, ``*_alloc*``, ``*_new``, ``*_get_info``)
- *   return a new object, or NULL with errno set.
+ * - Constructors (``*_open*``, ``*_alloc*``, ``*_import*``, ``*_wrap*``,
+ *   ``*_new``, ``*_get_info``) return a new object, or NULL with errno
+ *   set.
  * - Functions returning ``int`` return 0 (or a documented non-negative
  *   value) on success, -1 with errno set on failure.
  * - Getters return the value. Given a NULL object (or an index out of
@@ -57,8 +60,13 @@ extern "C" {
  *
  * Threads. The library has no global mutable state. A &struct dmaadd_device
  * may be used from several threads at once (every call is a single ioctl,
- * serialised by the kernel). Any other object must not be used by one
- * thread while another thread frees it.
+ * serialised by the kernel, or takes the device's own lock where it needs
+ * more). Any other object must not be used by one thread while another
+ * thread frees it.
+ *
+ * Versions. Functions documented "Since: 1.1" are in the symbol version
+ * LIBDMAADD_1.1 of libdmaadd.so.1 (library version 1.1.0 and later);
+ * everything else is in LIBDMAADD_1.
  */
 
 /** @DMAADD_WAIT_FOREVER: timeout_ns for dmaadd_device_wait() that never expires */
@@ -68,6 +76,7 @@ struct dmaadd_device;
 struct dmaadd_device_info;
 struct dmaadd_device_list;
 struct dmaadd_buffer;
+struct dmaadd_buffer_info;
 
 /**
  * dmaadd_library_version() - version of the library
@@ -400,12 +409,15 @@ struct dmaadd_buffer *dmaadd_buffer_alloc_flags(struct dmaadd_device *dev,
 
 /**
  * dmaadd_buffer_free() - unmap and release a buffer
- * @buf: buffer, or NULL
+ * @buf: buffer of any kind, or NULL
  *
- * Unmaps the buffer and drops its handle (DMAADD_IOCTL_BUF_FREE). Jobs
- * already submitted that use it are not disturbed: the kernel keeps the
- * memory until they complete. Pointers from dmaadd_buffer_get_data()
- * become invalid.
+ * Unmaps the library's mapping of the buffer, if it has one, and drops its
+ * handle (DMAADD_IOCTL_BUF_FREE) unless another buffer object of the same
+ * device still shares it (see dmaadd_buffer_import_dmabuf()). Jobs already
+ * submitted that use it are not disturbed: the kernel keeps the memory
+ * until they complete. Pointers from dmaadd_buffer_get_data() into the
+ * mapping become invalid; for a buffer from dmaadd_buffer_wrap_userptr()
+ * nothing is unmapped and the memory stays the caller's.
  */
 void dmaadd_buffer_free(struct dmaadd_buffer *buf);
 
@@ -413,10 +425,13 @@ void dmaadd_buffer_free(struct dmaadd_buffer *buf);
  * dmaadd_buffer_get_data() - CPU address of a buffer's contents
  * @buf: buffer
  *
- * Return: the start of the mapping, owned by @buf and valid until it is
- * freed; page-aligned, so any element type may be stored. NULL with errno
- * EINVAL if @buf is NULL. (Buffers that have no CPU mapping, which later
- * versions may create, will also give NULL.)
+ * Return: for an allocated or imported buffer, the start of the library's
+ * mapping, owned by @buf and valid until it is freed; page-aligned, so any
+ * element type may be stored; mapped read-only (PROT_READ) if the buffer
+ * was read-only when it was imported. For a buffer from
+ * dmaadd_buffer_wrap_userptr(), the caller's own pointer as given. NULL
+ * for an imported buffer whose exporter cannot be mapped into a process,
+ * and NULL with errno EINVAL if @buf is NULL.
  */
 void *dmaadd_buffer_get_data(const struct dmaadd_buffer *buf);
 
@@ -424,8 +439,11 @@ void *dmaadd_buffer_get_data(const struct dmaadd_buffer *buf);
  * dmaadd_buffer_get_length() - length of a buffer
  * @buf: buffer
  *
- * Return: the length in bytes given at allocation; 0 with errno EINVAL if
- * @buf is NULL.
+ * Return: the length in bytes given at allocation or registration; for an
+ * imported buffer the length the kernel reports (a dma-buf's size is whole
+ * pages, except that a dma-buf of this same device gives back the
+ * buffer's own length). Jobs may use this many bytes. 0 with errno EINVAL
+ * if @buf is NULL.
  */
 size_t dmaadd_buffer_get_length(const struct dmaadd_buffer *buf);
 
@@ -434,7 +452,9 @@ size_t dmaadd_buffer_get_length(const struct dmaadd_buffer *buf);
  * @buf: buffer
  *
  * Only needed for raw ioctls on dmaadd_device_get_fd(); the handle is
- * only meaningful in the buffer's own open device file.
+ * only meaningful in the buffer's own open device file. Two buffer objects
+ * can share a handle (see dmaadd_buffer_import_dmabuf()); do not drop it
+ * with a raw DMAADD_IOCTL_BUF_FREE.
  *
  * Return: the handle (never 0); 0 with errno EINVAL if @buf is NULL.
  */
@@ -448,6 +468,369 @@ uint32_t dmaadd_buffer_get_handle(const struct dmaadd_buffer *buf);
  * it; NULL with errno EINVAL if @buf is NULL.
  */
 struct dmaadd_device *dmaadd_buffer_get_device(const struct dmaadd_buffer *buf);
+
+/* ----------------------------------------------------------------------- */
+/* Sharing buffers and user memory (since 1.1)                             */
+/* ----------------------------------------------------------------------- */
+
+/**
+ * dmaadd_buffer_get_kind() - what memory a buffer is
+ * @buf: buffer
+ *
+ * Known from the moment the buffer was created: DMAADD_BUF_KIND_ALLOC for
+ * dmaadd_buffer_alloc(), DMAADD_BUF_KIND_USERPTR for
+ * dmaadd_buffer_wrap_userptr(), and for dmaadd_buffer_import_dmabuf() the
+ * kind the kernel reports: DMAADD_BUF_KIND_IMPORT for a dma-buf of another
+ * driver or another dmaadd device, but DMAADD_BUF_KIND_ALLOC for a dma-buf
+ * this same device exported, which is the very same allocated buffer.
+ *
+ * Since: 1.1
+ *
+ * Return: an &enum dmaadd_buf_kind value; 0 with errno EINVAL if @buf is
+ * NULL.
+ */
+uint32_t dmaadd_buffer_get_kind(const struct dmaadd_buffer *buf);
+
+/**
+ * dmaadd_buffer_kind_name() - &enum dmaadd_buf_kind as a word
+ * @kind: kind from dmaadd_buffer_get_kind() or dmaadd_buffer_info_get_kind()
+ *
+ * Since: 1.1
+ *
+ * Return: a static string: "alloc", "import", "userptr" or "unknown".
+ */
+const char *dmaadd_buffer_kind_name(uint32_t kind);
+
+/**
+ * dmaadd_buffer_is_read_only() - can the buffer only be a job's input
+ * @buf: buffer
+ *
+ * A buffer is read-only when it was registered with
+ * DMAADD_USERPTR_READ_ONLY or imported from a dma-buf fd opened read-only
+ * (for example exported with DMAADD_EXPORT_READ_ONLY). Submitting a job
+ * whose output is a read-only buffer fails with EACCES. The kernel keeps
+ * one handle per buffer and device file, so importing the same buffer
+ * again read-write into the same device makes both buffer objects
+ * writable (importing it read-only never takes write access away).
+ *
+ * Since: 1.1
+ *
+ * Return: true if read-only; false otherwise, or with errno EINVAL if
+ * @buf is NULL.
+ */
+bool dmaadd_buffer_is_read_only(const struct dmaadd_buffer *buf);
+
+/**
+ * dmaadd_buffer_export_dmabuf() - export a buffer as a dma-buf
+ * @buf: an allocated buffer (dmaadd_buffer_alloc(), or an import of a
+ *	dma-buf this same device exported)
+ * @flags: 0 for a read-write dma-buf, or DMAADD_EXPORT_READ_ONLY for one
+ *	opened O_RDONLY: it can only be mapped PROT_READ, and whoever imports
+ *	it into dmaadd gets a read-only buffer
+ *
+ * Creates a new dma-buf file (DMAADD_IOCTL_BUF_EXPORT) for the buffer's
+ * memory. Pass it to another process with dmaadd_fd_send(), import it in
+ * another open device or another dmaadd device with
+ * dmaadd_buffer_import_dmabuf(), or hand it to another driver. The dma-buf
+ * keeps the memory alive on its own: freeing @buf or closing its device
+ * does not free memory the descriptor still reaches.
+ *
+ * Since: 1.1
+ *
+ * Return: a new descriptor (O_CLOEXEC) the caller owns and must close(),
+ * or -1 with errno set: EINVAL (@buf is NULL, an unknown flag, or @buf is
+ * an imported or user memory buffer: those cannot be re-exported), EACCES
+ * (@buf is read-only and DMAADD_EXPORT_READ_ONLY was not given), EMFILE,
+ * ENOMEM.
+ */
+int dmaadd_buffer_export_dmabuf(struct dmaadd_buffer *buf, uint32_t flags);
+
+/**
+ * dmaadd_buffer_import_dmabuf() - a buffer for a dma-buf descriptor
+ * @dev: device
+ * @fd: a dma-buf descriptor, for example from dmaadd_fd_recv(); it stays
+ *	the caller's: the kernel takes its own reference, so @fd may be
+ *	closed as soon as this returns
+ *
+ * Imports the dma-buf (DMAADD_IOCTL_BUF_IMPORT) and maps it through the
+ * device file like an allocated buffer, read-write, or read-only
+ * (PROT_READ) if @fd was opened read-only. A dma-buf of another driver or
+ * of another dmaadd device is mapped for this device and used through a
+ * streaming mapping, which the kernel syncs around each job; what the CPU
+ * writes through dmaadd_buffer_get_data() before a job is what the job
+ * reads, and a job's output is visible once dmaadd_device_wait() returned.
+ * A dma-buf this same device exported is the very same buffer; importing
+ * it into a device file that already has a handle for it gives a new
+ * buffer object sharing that handle, which stays valid until every object
+ * sharing it is freed.
+ *
+ * The buffer holds a reference on @dev (see dmaadd_device_close()).
+ *
+ * Since: 1.1
+ *
+ * Return: a new buffer the caller owns and must free with
+ * dmaadd_buffer_free(), or NULL with errno set: EINVAL (@dev is NULL, @fd
+ * is not a dma-buf), EBADF (@fd is not an open descriptor), ENOMEM,
+ * EOVERFLOW (the length does not fit size_t), or what the exporter's
+ * attach or map returned. If the exporter refuses to be mapped into a
+ * process, the import still succeeds and dmaadd_buffer_get_data() gives
+ * NULL; jobs can use the buffer all the same.
+ */
+struct dmaadd_buffer *dmaadd_buffer_import_dmabuf(struct dmaadd_device *dev,
+						  int fd);
+
+/**
+ * dmaadd_buffer_wrap_userptr() - use the caller's memory as a buffer
+ * @dev: device
+ * @ptr: start of the memory, any byte address (for example from malloc())
+ * @length: bytes, 1 .. max_buffer_size
+ * @flags: 0, or DMAADD_USERPTR_READ_ONLY: the device only reads the memory
+ *	(it may then be mapped read-only) and the buffer can only be a job's
+ *	input
+ *
+ * Registers the memory zero copy (DMAADD_IOCTL_BUF_USERPTR): the kernel
+ * pins its pages (charged to RLIMIT_MEMLOCK) and maps them for the device.
+ * dmaadd_buffer_get_data() returns @ptr; nothing is mapped or copied, and
+ * job offsets count from @ptr. Reads and writes through @ptr are seen by
+ * jobs submitted after them, and a job's output is visible there once
+ * dmaadd_device_wait() returned; the range a job uses must not be written
+ * while the job runs (under bounce buffering the result is copied back
+ * over it).
+ *
+ * Lifetime. The kernel pins the pages, not the addresses: until
+ * dmaadd_buffer_free() and until every job using the buffer has completed,
+ * jobs read and write exactly the pages that backed the range when it was
+ * registered. Keep the memory allocated and mapped until then. Freeing it
+ * early crashes nothing and corrupts no other process (the pages stay
+ * pinned and charged), but after munmap() (or a free() that unmaps, as
+ * glibc does for large blocks) results land in pages the process can no
+ * longer see, and after a free() that keeps the memory, jobs write into
+ * whatever the allocator hands out there next. After fork(), the parent
+ * keeps seeing the results, the child does not.
+ *
+ * The buffer holds a reference on @dev (see dmaadd_device_close()).
+ *
+ * Since: 1.1
+ *
+ * Return: a new buffer the caller owns and must free with
+ * dmaadd_buffer_free(), or NULL with errno set: EINVAL (@dev or @ptr is
+ * NULL, @length is 0 or above max_buffer_size, the range wraps around the
+ * address space, an unknown flag), EFAULT (part of the range is not
+ * mapped, or cannot be pinned, such as a device mapping, or is not
+ * writable without DMAADD_USERPTR_READ_ONLY), ENOMEM (above
+ * RLIMIT_MEMLOCK without CAP_IPC_LOCK, or out of memory).
+ */
+struct dmaadd_buffer *dmaadd_buffer_wrap_userptr(struct dmaadd_device *dev,
+						 void *ptr, size_t length,
+						 uint32_t flags);
+
+/**
+ * dmaadd_buffer_get_info() - what the CPU and the device see of a buffer
+ * @buf: buffer
+ *
+ * Takes a snapshot with DMAADD_IOCTL_BUF_QUERY: kind, length, how many CPU
+ * pages back the buffer and in how many physically contiguous runs, how
+ * many segments the device walks, and whether device addresses are IOVAs
+ * and the mapping is streaming. Needs no privilege; reveals no address
+ * (see dmaadd_buffer_query_dma_segments() for those).
+ *
+ * Since: 1.1
+ *
+ * Return: a new snapshot the caller owns and must free with
+ * dmaadd_buffer_info_free(); it stays valid after @buf is freed. NULL with
+ * errno set: EINVAL (@buf is NULL), ENOENT (its handle is gone: dropped
+ * with a raw ioctl), ENOMEM.
+ */
+struct dmaadd_buffer_info *
+dmaadd_buffer_get_info(const struct dmaadd_buffer *buf);
+
+/**
+ * dmaadd_buffer_info_free() - free a buffer information snapshot
+ * @info: snapshot from dmaadd_buffer_get_info(), or NULL
+ *
+ * Since: 1.1
+ */
+void dmaadd_buffer_info_free(struct dmaadd_buffer_info *info);
+
+/**
+ * dmaadd_buffer_info_get_kind() - what memory the buffer is
+ * @info: buffer information
+ *
+ * Since: 1.1
+ *
+ * Return: an &enum dmaadd_buf_kind value (as dmaadd_buffer_get_kind());
+ * 0 with errno EINVAL if @info is NULL.
+ */
+uint32_t dmaadd_buffer_info_get_kind(const struct dmaadd_buffer_info *info);
+
+/**
+ * dmaadd_buffer_info_get_length() - length the kernel knows
+ * @info: buffer information
+ *
+ * Since: 1.1
+ *
+ * Return: the length in bytes jobs may use; 0 with errno EINVAL if @info
+ * is NULL.
+ */
+uint64_t dmaadd_buffer_info_get_length(const struct dmaadd_buffer_info *info);
+
+/**
+ * dmaadd_buffer_info_get_cpu_pages() - CPU pages behind the buffer
+ * @info: buffer information
+ *
+ * For user memory, every page the range touches (a range that does not
+ * start on a page boundary touches one more); otherwise the length rounded
+ * up to pages.
+ *
+ * Since: 1.1
+ *
+ * Return: the number of pages; 0 with errno EINVAL if @info is NULL.
+ */
+uint64_t
+dmaadd_buffer_info_get_cpu_pages(const struct dmaadd_buffer_info *info);
+
+/**
+ * dmaadd_buffer_info_get_cpu_segments() - physically contiguous runs
+ * @info: buffer information
+ *
+ * The CPU side of the buffer's scatterlist: runs of physically contiguous
+ * pages (split where an entry would exceed what the device can map in one
+ * piece, 256 KiB under swiotlb).
+ *
+ * Since: 1.1
+ *
+ * Return: the number of runs; 0 with errno EINVAL if @info is NULL.
+ */
+uint64_t
+dmaadd_buffer_info_get_cpu_segments(const struct dmaadd_buffer_info *info);
+
+/**
+ * dmaadd_buffer_info_get_dma_segments() - segments the device walks
+ * @info: buffer information
+ *
+ * The entries of the mapped scatterlist: fewer than the CPU segments when
+ * an IOMMU merged them into one IOVA range.
+ *
+ * Since: 1.1
+ *
+ * Return: the number of device-contiguous segments; 0 with errno EINVAL
+ * if @info is NULL.
+ */
+uint64_t
+dmaadd_buffer_info_get_dma_segments(const struct dmaadd_buffer_info *info);
+
+/**
+ * dmaadd_buffer_info_get_flags() - all of the kernel's buffer flags
+ * @info: buffer information
+ *
+ * Since: 1.1
+ *
+ * Return: bitmask of &enum dmaadd_buf_query_flags (DMAADD_BUF_READ_ONLY,
+ * DMAADD_BUF_IOVA, DMAADD_BUF_STREAMING; newer modules may add others);
+ * 0 with errno EINVAL if @info is NULL.
+ */
+uint32_t dmaadd_buffer_info_get_flags(const struct dmaadd_buffer_info *info);
+
+/**
+ * dmaadd_buffer_info_is_read_only() - can the buffer only be an input
+ * @info: buffer information
+ *
+ * Since: 1.1
+ *
+ * Return: true if DMAADD_BUF_READ_ONLY is set; false otherwise, or with
+ * errno EINVAL if @info is NULL.
+ */
+bool dmaadd_buffer_info_is_read_only(const struct dmaadd_buffer_info *info);
+
+/**
+ * dmaadd_buffer_info_is_iova() - are the device addresses IOVAs
+ * @info: buffer information
+ *
+ * Since: 1.1
+ *
+ * Return: true if DMAADD_BUF_IOVA is set (an IOMMU translates the device's
+ * addresses); false if they are physical addresses (or swiotlb bounce
+ * slots), or with errno EINVAL if @info is NULL.
+ */
+bool dmaadd_buffer_info_is_iova(const struct dmaadd_buffer_info *info);
+
+/**
+ * dmaadd_buffer_info_is_streaming() - is the buffer synced around jobs
+ * @info: buffer information
+ *
+ * Imported and user memory buffers use a streaming mapping, which the
+ * kernel syncs for the device before each job and for the CPU after it
+ * (under swiotlb that sync is the copy to and from the bounce buffer);
+ * allocated buffers are coherent memory and never need it.
+ *
+ * Since: 1.1
+ *
+ * Return: true if DMAADD_BUF_STREAMING is set; false otherwise, or with
+ * errno EINVAL if @info is NULL.
+ */
+bool dmaadd_buffer_info_is_streaming(const struct dmaadd_buffer_info *info);
+
+/**
+ * dmaadd_buffer_query_dma_segments() - device addresses of a buffer
+ * @buf: buffer
+ * @segs: array of @max entries to fill with &struct dmaadd_dma_segment
+ *	(device address and length); may be NULL if @max is 0
+ * @max: entries @segs has room for; 0 only counts the segments
+ *
+ * Device addresses are physical addresses when no IOMMU translates, so
+ * reading them (@max not 0) needs CAP_SYS_ADMIN. The first
+ * min(@max, segments) entries are written, in the order the device walks
+ * them.
+ *
+ * Since: 1.1
+ *
+ * Return: the buffer's number of DMA segments (possibly more than @max),
+ * or -1 with errno set: EINVAL (@buf is NULL, @segs NULL with @max not
+ * 0), EPERM (@max not 0 without CAP_SYS_ADMIN), EFAULT (@segs too small
+ * for @max entries), ENOENT (the handle is gone), EOVERFLOW (more than
+ * INT_MAX segments).
+ */
+int dmaadd_buffer_query_dma_segments(const struct dmaadd_buffer *buf,
+				     struct dmaadd_dma_segment *segs,
+				     size_t max);
+
+/**
+ * dmaadd_fd_send() - send a descriptor over a unix socket
+ * @sock: a connected AF_UNIX socket (stream, seqpacket or datagram), for
+ *	example one end of socketpair(2)
+ * @fd: descriptor to send, typically from dmaadd_buffer_export_dmabuf()
+ *
+ * Sends one byte carrying @fd as SCM_RIGHTS, for dmaadd_fd_recv() at the
+ * other end. The receiver gets its own descriptor for the same open file;
+ * @fd stays the caller's to close, which it may do at once. A signal
+ * before anything is sent (EINTR) is retried; SIGPIPE is never raised.
+ *
+ * Since: 1.1
+ *
+ * Return: 0, or -1 with errno set as by sendmsg(2): EBADF (@fd or @sock is
+ * not an open descriptor), ENOTSOCK, EPIPE (the peer closed its end),
+ * EAGAIN (non-blocking and full), ETOOMANYREFS, ...
+ */
+int dmaadd_fd_send(int sock, int fd);
+
+/**
+ * dmaadd_fd_recv() - receive a descriptor sent with dmaadd_fd_send()
+ * @sock: the receiving AF_UNIX socket
+ *
+ * Reads one message (one byte) and takes the descriptor it carries, with
+ * O_CLOEXEC set. A message carrying more than one descriptor is refused
+ * and every descriptor in it closed, so none leaks. A signal before
+ * anything arrived (EINTR) is retried.
+ *
+ * Since: 1.1
+ *
+ * Return: the new descriptor, which the caller owns and must close(), or
+ * -1 with errno set: ENOMSG (the peer closed the socket, or the message
+ * carried no descriptor), EBADMSG (more than one descriptor, or control
+ * data truncated), or an error of recvmsg(2) such as EBADF, ENOTSOCK,
+ * EAGAIN.
+ */
+int dmaadd_fd_recv(int sock);
 
 /* ----------------------------------------------------------------------- */
 /* Jobs                                                                    */
@@ -520,8 +903,9 @@ struct dmaadd_job_desc {
  * reasons: unknown op, count 0, misaligned offset, partial overlap), E2BIG
  * (non-zero members unknown to this library version), EXDEV (an operand
  * buffer belongs to another device), ENOENT (stale buffer handle),
- * EOVERFLOW, ERANGE (an operand extends past its buffer), EAGAIN
- * (non-blocking and the queue is full).
+ * EOVERFLOW, ERANGE (an operand extends past its buffer), EACCES (the
+ * output @job->c is a read-only buffer, see dmaadd_buffer_is_read_only()),
+ * EAGAIN (non-blocking and the queue is full).
  */
 int dmaadd_device_submit(struct dmaadd_device *dev,
 			 const struct dmaadd_job_desc *job, uint64_t *job_id);

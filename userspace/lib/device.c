@@ -44,6 +44,8 @@ DMAADD_API struct dmaadd_device *dmaadd_device_open(const char *path)
 	if (dmaadd_ioctl(dev->fd, DMAADD_IOCTL_INFO, &dev->info))
 		goto err_close;
 
+	/* Default attributes: pthread_mutex_init() cannot fail on Linux. */
+	pthread_mutex_init(&dev->lock, NULL);
 	atomic_init(&dev->refs, 1);
 	return dev;
 
@@ -80,6 +82,8 @@ void dmaadd_device_put(struct dmaadd_device *dev)
 
 	/* Jobs in flight keep the kernel's file state; close() does not wait. */
 	close(dev->fd);
+	/* Every buffer is gone, so is every handle. */
+	pthread_mutex_destroy(&dev->lock);
 	free(dev->path);
 	free(dev);
 	errno = saved_errno;

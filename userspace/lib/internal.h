@@ -7,7 +7,9 @@
 #ifndef LIBDMAADD_INTERNAL_H
 #define LIBDMAADD_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "libdmaadd.h"
@@ -18,6 +20,24 @@
  */
 #define DMAADD_API __attribute__((visibility("default")))
 
+/*
+ * One kernel handle of a device file, shared by every buffer object that
+ * names it. Importing a dma-buf that this same device exported gives back
+ * the handle the file already has for that buffer (see
+ * DMAADD_IOCTL_BUF_IMPORT), so two objects can hold one handle; it is
+ * dropped (BUF_FREE) when the last of them is freed.
+ */
+struct dmaadd_handle {
+	struct dmaadd_handle *next;
+	uint32_t handle;
+	/* Buffer objects holding the handle; under dmaadd_device.lock. */
+	unsigned int users;
+	/* enum dmaadd_buf_kind, as the kernel reports it. */
+	uint32_t kind;
+	/* An import can make a shared read-only handle writable. */
+	atomic_bool read_only;
+};
+
 struct dmaadd_device {
 	int fd;
 	/* One for the caller until dmaadd_device_close(), one per buffer. */
@@ -25,12 +45,24 @@ struct dmaadd_device {
 	char *path;
 	/* Snapshot taken at open; immutable afterwards. */
 	struct dmaadd_info info;
+	/*
+	 * Protects @handles, and makes "BUF_IMPORT + find its handle" and
+	 * "last user gone + BUF_FREE" atomic with respect to each other:
+	 * otherwise an import could be handed a handle that a concurrent
+	 * free is about to drop.
+	 */
+	pthread_mutex_t lock;
+	struct dmaadd_handle *handles;
 };
 
 struct dmaadd_buffer {
 	struct dmaadd_device *dev;
+	struct dmaadd_handle *h;
+	/* CPU address: our mapping, the caller's memory (userptr) or NULL. */
 	void *data;
 	size_t length;
+	/* Bytes mmap()ed at @data by the library; 0 if nothing is. */
+	size_t map_length;
 	uint32_t handle;
 };
 
@@ -42,5 +74,33 @@ void dmaadd_device_get(struct dmaadd_device *dev);
 void dmaadd_device_put(struct dmaadd_device *dev);
 
 int dmaadd_ioctl(int fd, unsigned long request, void *arg);
+
+/*
+ * The handle table of a device (lib/buffer.c). Functions ending in _locked
+ * need dev->lock held.
+ */
+void dmaadd_device_drop_handle(struct dmaadd_device *dev, uint32_t handle);
+struct dmaadd_handle *dmaadd_handle_find_locked(struct dmaadd_device *dev,
+						uint32_t handle);
+void dmaadd_handle_insert_locked(struct dmaadd_device *dev,
+				 struct dmaadd_handle *h);
+void dmaadd_handle_put_locked(struct dmaadd_device *dev,
+			      struct dmaadd_handle *h);
+
+/*
+ * mmap() @length bytes of the device file at the kernel's @mmap_offset,
+ * read-only or read-write, MAP_SHARED. Returns the address or MAP_FAILED
+ * with errno set (EOVERFLOW: the offset does not fit off_t).
+ */
+void *dmaadd_device_map(struct dmaadd_device *dev, uint64_t mmap_offset,
+			size_t length, bool read_only);
+
+/*
+ * Fill in a zeroed buffer object; it holds one use of @h (counted by the
+ * caller) and takes a reference on @dev. Cannot fail.
+ */
+void dmaadd_buffer_init(struct dmaadd_buffer *buf, struct dmaadd_device *dev,
+			struct dmaadd_handle *h, void *data, size_t length,
+			size_t map_length);
 
 #endif /* LIBDMAADD_INTERNAL_H */

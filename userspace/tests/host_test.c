@@ -10,6 +10,12 @@
  * passes every other descriptor to the real system call. Each test runs in
  * its own process (kselftest harness), so the stand-in's state is fresh.
  *
+ * The stand-in's dma-bufs are memfds: BUF_EXPORT creates one per call
+ * (O_RDONLY through /proc/self/fd for a read-only export) and remembers
+ * its inode, so that BUF_IMPORT can tell "exported by this device" (the
+ * same handle again, as the kernel does) from "another driver's" (any
+ * other memfd: a new handle of kind IMPORT).
+ *
  * Copyright (C) 2026 The dmaadd authors
  */
 #include <errno.h>
@@ -19,9 +25,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,6 +60,8 @@
 
 #define FAKE_MAX_ERRS 8
 #define FAKE_MAX_BUFFER (1ULL << 20)
+#define FAKE_MAX_HANDLES 64
+#define FAKE_PAGE 4096ULL
 
 struct fake_cmd {
 	unsigned int calls;
@@ -56,8 +69,36 @@ struct fake_cmd {
 	int errs[FAKE_MAX_ERRS];
 };
 
+/* What the stand-in knows about one handle of the (single) open file. */
+struct fake_handle {
+	bool live;
+	bool read_only;
+	uint32_t kind;
+	uint64_t length;
+	unsigned int buf_id;	/* the buffer behind it */
+};
+
+/* One BUF_EXPORT: its memfd's inode, and the buffer it reaches. */
+struct fake_export {
+	ino_t ino;
+	unsigned int buf_id;
+	uint64_t length;
+};
+
 static struct fake_kernel {
 	struct fake_cmd info, alloc, free, submit, wait;
+	struct fake_cmd export_, import, userptr, query;
+	struct fake_handle h[FAKE_MAX_HANDLES];
+	struct fake_export exports[FAKE_MAX_HANDLES];
+	unsigned int nexports;
+	unsigned int next_buf_id;
+	bool double_free;	/* BUF_FREE of a handle not live */
+	bool cap_sys_admin;	/* BUF_QUERY may return addresses */
+	uint32_t nsegs;		/* dma_segments BUF_QUERY reports */
+	uint64_t import_offset;	/* mmap_offset BUF_IMPORT returns */
+	struct dmaadd_buf_userptr last_userptr;
+	struct dmaadd_buf_query last_query;
+	struct dmaadd_buf_export last_export;
 	uint32_t next_handle;
 	uint32_t freed[16];
 	unsigned int nfreed;
@@ -76,6 +117,7 @@ static struct fake_kernel {
 } fake = {
 	.next_handle = 1,
 	.next_job = 1,
+	.nsegs = 3,
 };
 
 static uint64_t mono_ns(void)
@@ -100,6 +142,189 @@ static int fake_injected(struct fake_cmd *cmd)
 	unsigned int n = cmd->calls++;
 
 	return n < FAKE_MAX_ERRS ? cmd->errs[n] : 0;
+}
+
+static struct fake_handle *fake_live(uint32_t handle)
+{
+	if (!handle || handle >= FAKE_MAX_HANDLES || !fake.h[handle].live)
+		return NULL;
+	return &fake.h[handle];
+}
+
+static int fake_new_handle(uint32_t kind, uint64_t length, bool read_only)
+{
+	uint32_t handle = fake.next_handle++;
+
+	if (handle >= FAKE_MAX_HANDLES)
+		return -ENOMEM;
+	fake.h[handle] = (struct fake_handle){
+		.live = true,
+		.kind = kind,
+		.length = length,
+		.read_only = read_only,
+		.buf_id = ++fake.next_buf_id,
+	};
+	return (int)handle;
+}
+
+/* A stand-in dma-buf is a memfd; anything else is "not a dma-buf". */
+static bool fake_is_dmabuf(int fd)
+{
+	char link[64], target[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = 0;
+	return !strncmp(target, "/memfd:", 7);
+}
+
+static int fake_export(struct dmaadd_buf_export *e)
+{
+	struct fake_handle *h = fake_live(e->handle);
+	char path[64];
+	struct stat st;
+	int fd, ro;
+
+	if (e->flags & ~(uint32_t)DMAADD_EXPORT_READ_ONLY)
+		return EINVAL;
+	if (!h)
+		return ENOENT;
+	if (h->kind != DMAADD_BUF_KIND_ALLOC)
+		return EINVAL;
+	if (h->read_only && !(e->flags & DMAADD_EXPORT_READ_ONLY))
+		return EACCES;
+
+	fd = memfd_create("fake-dmabuf", MFD_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (ftruncate(fd, (h->length + FAKE_PAGE - 1) & ~(FAKE_PAGE - 1)) ||
+	    fstat(fd, &st) || fake.nexports == FAKE_MAX_HANDLES) {
+		close(fd);
+		return EIO;
+	}
+	fake.exports[fake.nexports++] = (struct fake_export){
+		.ino = st.st_ino,
+		.buf_id = h->buf_id,
+		.length = h->length,
+	};
+	if (e->flags & DMAADD_EXPORT_READ_ONLY) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		ro = open(path, O_RDONLY | O_CLOEXEC);
+		close(fd);
+		if (ro < 0)
+			return EIO;
+		fd = ro;
+	}
+	e->fd = (uint32_t)fd;
+	return 0;
+}
+
+static int fake_import(struct dmaadd_buf_import *im)
+{
+	int fd = (int)im->fd, flags, handle = 0;
+	struct fake_export *e;
+	bool read_only;
+	struct stat st;
+	uint32_t i;
+
+	if (im->flags || im->handle || im->length || im->mmap_offset)
+		fake.bad_arg = true;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0)
+		return EBADF;
+	if (!fake_is_dmabuf(fd) || fstat(fd, &st))
+		return EINVAL;
+	read_only = (flags & O_ACCMODE) == O_RDONLY;
+
+	/*
+	 * Exported by this device: the very same buffer, and the handle the
+	 * file already has for it (made writable by a writable import).
+	 */
+	for (e = fake.exports; e < fake.exports + fake.nexports; e++)
+		if (e->ino == st.st_ino)
+			break;
+	if (e < fake.exports + fake.nexports) {
+		for (i = 1; i < FAKE_MAX_HANDLES; i++) {
+			if (fake.h[i].live && fake.h[i].buf_id == e->buf_id) {
+				if (!read_only)
+					fake.h[i].read_only = false;
+				im->handle = i;
+				im->length = fake.h[i].length;
+				im->mmap_offset = fake.import_offset;
+				return 0;
+			}
+		}
+		handle = fake_new_handle(DMAADD_BUF_KIND_ALLOC, e->length,
+					 read_only);
+		if (handle < 0)
+			return -handle;
+		fake.h[handle].buf_id = e->buf_id;
+		im->length = e->length;
+	} else {
+		handle = fake_new_handle(DMAADD_BUF_KIND_IMPORT,
+					 (uint64_t)st.st_size, read_only);
+		if (handle < 0)
+			return -handle;
+		im->length = (uint64_t)st.st_size;
+	}
+	im->handle = (uint32_t)handle;
+	im->mmap_offset = fake.import_offset;
+	return 0;
+}
+
+static int fake_userptr(struct dmaadd_buf_userptr *u)
+{
+	int handle;
+
+	fake.last_userptr = *u;
+	if (u->handle)
+		fake.bad_arg = true;
+	if (u->flags & ~(uint32_t)DMAADD_USERPTR_READ_ONLY || u->__reserved)
+		return EINVAL;
+	if (!u->length || u->length > FAKE_MAX_BUFFER ||
+	    u->addr + u->length < u->addr)
+		return EINVAL;
+	handle = fake_new_handle(DMAADD_BUF_KIND_USERPTR, u->length,
+				 u->flags & DMAADD_USERPTR_READ_ONLY);
+	if (handle < 0)
+		return -handle;
+	u->handle = (uint32_t)handle;
+	return 0;
+}
+
+static int fake_query(struct dmaadd_buf_query *q)
+{
+	struct dmaadd_dma_segment *segs = (void *)(uintptr_t)q->addrs_ptr;
+	struct fake_handle *h = fake_live(q->handle);
+	uint32_t i;
+
+	fake.last_query = *q;
+	if (q->kind || q->length || q->cpu_pages || q->cpu_segments ||
+	    q->dma_segments || q->buf_flags)
+		fake.bad_arg = true;
+	if (!h)
+		return ENOENT;
+	if (q->nr_addrs && !fake.cap_sys_admin)
+		return EPERM;
+	q->kind = h->kind;
+	q->length = h->length;
+	q->cpu_pages = (h->length + FAKE_PAGE - 1) / FAKE_PAGE;
+	q->cpu_segments = q->cpu_pages;
+	q->dma_segments = fake.nsegs;
+	q->buf_flags = DMAADD_BUF_IOVA;	/* the stand-in has an IOMMU */
+	if (h->read_only)
+		q->buf_flags |= DMAADD_BUF_READ_ONLY;
+	if (h->kind != DMAADD_BUF_KIND_ALLOC)
+		q->buf_flags |= DMAADD_BUF_STREAMING;
+	for (i = 0; i < q->nr_addrs && i < fake.nsegs; i++) {
+		segs[i].addr = 0x100000ULL * (i + 1);
+		segs[i].len = FAKE_PAGE;
+	}
+	q->nr_addrs = fake.nsegs;
+	return 0;
 }
 
 static int fake_ioctl(unsigned long request, void *arg)
@@ -139,7 +364,10 @@ static int fake_ioctl(unsigned long request, void *arg)
 			return EINVAL;
 		if (!a->length || a->length > FAKE_MAX_BUFFER)
 			return EINVAL;
-		a->handle = fake.next_handle++;
+		err = fake_new_handle(DMAADD_BUF_KIND_ALLOC, a->length, false);
+		if (err < 0)
+			return -err;
+		a->handle = (uint32_t)err;
 		a->mmap_offset = fake.alloc_offset;
 		return 0;
 	}
@@ -153,6 +381,11 @@ static int fake_ioctl(unsigned long request, void *arg)
 			fake.bad_arg = true;
 		if (!f->handle || f->handle >= fake.next_handle)
 			return ENOENT;
+		if (!fake_live(f->handle)) {
+			fake.double_free = true;
+			return ENOENT;
+		}
+		fake.h[f->handle].live = false;
 		if (fake.nfreed < 16)
 			fake.freed[fake.nfreed++] = f->handle;
 		return 0;
@@ -167,6 +400,8 @@ static int fake_ioctl(unsigned long request, void *arg)
 		if (s->size != sizeof(*s) || s->flags || s->__reserved ||
 		    s->a.flags || s->b.flags || s->c.flags)
 			fake.bad_arg = true;
+		if (fake_live(s->c.handle) && fake_live(s->c.handle)->read_only)
+			return EACCES;
 		s->job_id = fake.next_job++;
 		return 0;
 	}
@@ -188,6 +423,47 @@ static int fake_ioctl(unsigned long request, void *arg)
 			return ENOENT;
 		w->status = fake.wait_status;
 		return 0;
+	}
+	case DMAADD_IOCTL_BUF_EXPORT: {
+		struct dmaadd_buf_export *e = arg;
+
+		fake.last_export = *e;
+		err = fake_injected(&fake.export_);
+		if (err)
+			return err;
+		if (e->size != sizeof(*e) || e->fd)
+			fake.bad_arg = true;
+		return fake_export(e);
+	}
+	case DMAADD_IOCTL_BUF_IMPORT: {
+		struct dmaadd_buf_import *im = arg;
+
+		err = fake_injected(&fake.import);
+		if (err)
+			return err;
+		if (im->size != sizeof(*im))
+			fake.bad_arg = true;
+		return fake_import(im);
+	}
+	case DMAADD_IOCTL_BUF_USERPTR: {
+		struct dmaadd_buf_userptr *u = arg;
+
+		err = fake_injected(&fake.userptr);
+		if (err)
+			return err;
+		if (u->size != sizeof(*u))
+			fake.bad_arg = true;
+		return fake_userptr(u);
+	}
+	case DMAADD_IOCTL_BUF_QUERY: {
+		struct dmaadd_buf_query *q = arg;
+
+		err = fake_injected(&fake.query);
+		if (err)
+			return err;
+		if (q->size != sizeof(*q) || q->flags)
+			fake.bad_arg = true;
+		return fake_query(q);
 	}
 	default:
 		return ENOTTY;
@@ -266,6 +542,7 @@ TEST(destructors_accept_null_and_keep_errno)
 	dmaadd_buffer_free(NULL);
 	dmaadd_device_info_free(NULL);
 	dmaadd_device_list_free(NULL);
+	dmaadd_buffer_info_free(NULL);
 	EXPECT_EQ(EXDEV, errno);
 }
 
@@ -283,6 +560,236 @@ TEST(null_device)
 	EXPECT_ERRNO(EINVAL, dmaadd_device_run(NULL, &job, 0, NULL));
 	EXPECT_ERRNO(EINVAL,
 		     dmaadd_device_add_i32(NULL, NULL, NULL, NULL, 1, 0));
+	EXPECT_NULL_ERRNO(EINVAL, dmaadd_buffer_import_dmabuf(NULL, 0));
+	EXPECT_NULL_ERRNO(EINVAL, dmaadd_buffer_wrap_userptr(NULL, &job, 8, 0));
+}
+
+TEST(null_buffer)
+{
+	struct dmaadd_dma_segment seg;
+
+	EXPECT_ERRNO(EINVAL, dmaadd_buffer_export_dmabuf(NULL, 0));
+	EXPECT_NULL_ERRNO(EINVAL, dmaadd_buffer_get_info(NULL));
+	EXPECT_ERRNO(EINVAL, dmaadd_buffer_query_dma_segments(NULL, NULL, 0));
+	EXPECT_ERRNO(EINVAL, dmaadd_buffer_query_dma_segments(NULL, &seg, 1));
+	errno = 0;
+	EXPECT_EQ(0, dmaadd_buffer_get_kind(NULL));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_FALSE(dmaadd_buffer_is_read_only(NULL));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST(null_buffer_info_getters)
+{
+	errno = 0;
+	EXPECT_EQ(0, dmaadd_buffer_info_get_kind(NULL));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(0, dmaadd_buffer_info_get_length(NULL));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(0, dmaadd_buffer_info_get_cpu_pages(NULL));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(0, dmaadd_buffer_info_get_cpu_segments(NULL));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(0, dmaadd_buffer_info_get_dma_segments(NULL));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(0, dmaadd_buffer_info_get_flags(NULL));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_FALSE(dmaadd_buffer_info_is_read_only(NULL));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_FALSE(dmaadd_buffer_info_is_iova(NULL));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_FALSE(dmaadd_buffer_info_is_streaming(NULL));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST(buffer_kind_names)
+{
+	EXPECT_STREQ("alloc", dmaadd_buffer_kind_name(DMAADD_BUF_KIND_ALLOC));
+	EXPECT_STREQ("import", dmaadd_buffer_kind_name(DMAADD_BUF_KIND_IMPORT));
+	EXPECT_STREQ("userptr",
+		     dmaadd_buffer_kind_name(DMAADD_BUF_KIND_USERPTR));
+	EXPECT_STREQ("unknown", dmaadd_buffer_kind_name(0));
+	EXPECT_STREQ("unknown", dmaadd_buffer_kind_name(99));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Descriptor passing over real unix sockets                                */
+/* ------------------------------------------------------------------------ */
+
+static int open_fd_count(void)
+{
+	char path[64];
+	int n = 0, fd;
+
+	/* Probe the low descriptors: enough for a test process. */
+	for (fd = 0; fd < 256; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if (!access(path, F_OK))
+			n++;
+	}
+	return n;
+}
+
+static bool same_file(int fd1, int fd2)
+{
+	struct stat a, b;
+
+	return !fstat(fd1, &a) && !fstat(fd2, &b) && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* Send @n descriptors in one message (what dmaadd_fd_send() never does). */
+static int send_fds(int sock, const int *fds, unsigned int n, size_t bytes)
+{
+	char data[4] = "DDDD";
+	struct iovec iov = { .iov_base = data, .iov_len = bytes };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} control;
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+	};
+	struct cmsghdr *cmsg;
+
+	memset(&control, 0, sizeof(control));
+	if (n) {
+		msg.msg_control = control.buf;
+		msg.msg_controllen = CMSG_SPACE(n * sizeof(int));
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(n * sizeof(int));
+		memcpy(CMSG_DATA(cmsg), fds, n * sizeof(int));
+	}
+	return sendmsg(sock, &msg, 0) < 0 ? -1 : 0;
+}
+
+FIXTURE(sockets) {
+	int sv[2];
+	int memfd;
+};
+
+FIXTURE_VARIANT(sockets) {
+	int type;
+};
+
+FIXTURE_VARIANT_ADD(sockets, stream) {
+	.type = SOCK_STREAM,
+};
+
+FIXTURE_VARIANT_ADD(sockets, seqpacket) {
+	.type = SOCK_SEQPACKET,
+};
+
+FIXTURE_VARIANT_ADD(sockets, dgram) {
+	.type = SOCK_DGRAM,
+};
+
+FIXTURE_SETUP(sockets)
+{
+	ASSERT_EQ(0, socketpair(AF_UNIX, variant->type | SOCK_CLOEXEC, 0,
+				self->sv));
+	self->memfd = memfd_create("fd-test", MFD_CLOEXEC);
+	ASSERT_LE(0, self->memfd);
+}
+
+FIXTURE_TEARDOWN(sockets)
+{
+	close(self->sv[0]);
+	if (self->sv[1] >= 0)
+		close(self->sv[1]);
+	close(self->memfd);
+}
+
+TEST_F(sockets, send_recv_round_trip)
+{
+	int fd, fd2;
+
+	ASSERT_EQ(0, dmaadd_fd_send(self->sv[0], self->memfd));
+	ASSERT_EQ(0, dmaadd_fd_send(self->sv[0], self->sv[0]));
+	fd = dmaadd_fd_recv(self->sv[1]);
+	ASSERT_LE(0, fd);
+	EXPECT_NE(self->memfd, fd);
+	EXPECT_TRUE(same_file(self->memfd, fd));
+	EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	/* One descriptor per message, in order. */
+	fd2 = dmaadd_fd_recv(self->sv[1]);
+	ASSERT_LE(0, fd2);
+	EXPECT_TRUE(same_file(self->sv[0], fd2));
+	close(fd2);
+	close(fd);
+}
+
+TEST_F(sockets, recv_without_descriptor)
+{
+	ASSERT_EQ(0, send_fds(self->sv[0], NULL, 0, 1));
+	EXPECT_ERRNO(ENOMSG, dmaadd_fd_recv(self->sv[1]));
+}
+
+TEST_F(sockets, recv_after_peer_closed)
+{
+	if (variant->type == SOCK_DGRAM)
+		SKIP(return, "datagram sockets have no end of file");
+	close(self->sv[0]);
+	self->sv[0] = dup(self->sv[1]);	/* for the teardown */
+	close(self->sv[1]);
+	self->sv[1] = -1;
+	EXPECT_ERRNO(ENOMSG, dmaadd_fd_recv(self->sv[0]));
+}
+
+TEST_F(sockets, recv_refuses_several_descriptors_and_leaks_none)
+{
+	int fds[3] = { self->memfd, self->memfd, self->memfd };
+	int before = open_fd_count();
+
+	ASSERT_EQ(0, send_fds(self->sv[0], fds, 3, 1));
+	EXPECT_ERRNO(EBADMSG, dmaadd_fd_recv(self->sv[1]));
+	EXPECT_EQ(before, open_fd_count());
+}
+
+TEST_F(sockets, send_errors)
+{
+	int pipefd[2];
+
+	EXPECT_ERRNO(EBADF, dmaadd_fd_send(self->sv[0], -1));
+	EXPECT_ERRNO(EBADF, dmaadd_fd_send(-1, self->memfd));
+	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+	EXPECT_ERRNO(ENOTSOCK, dmaadd_fd_send(pipefd[1], self->memfd));
+	EXPECT_ERRNO(ENOTSOCK, dmaadd_fd_recv(pipefd[0]));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	EXPECT_ERRNO(EBADF, dmaadd_fd_recv(-1));
+}
+
+TEST_F(sockets, send_to_closed_peer_is_epipe_not_sigpipe)
+{
+	if (variant->type == SOCK_DGRAM)
+		SKIP(return, "datagram sockets do not report EPIPE");
+	close(self->sv[1]);
+	self->sv[1] = -1;
+	/* SIGPIPE would kill the test. */
+	errno = 0;
+	EXPECT_EQ(-1, dmaadd_fd_send(self->sv[0], self->memfd));
+	EXPECT_TRUE(errno == EPIPE || errno == ECONNRESET) {
+		TH_LOG("errno %d (%s)", errno, strerror(errno));
+	}
+}
+
+TEST_F(sockets, recv_nonblocking_empty)
+{
+	ASSERT_EQ(0, fcntl(self->sv[1], F_SETFL, O_NONBLOCK));
+	EXPECT_ERRNO(EAGAIN, dmaadd_fd_recv(self->sv[1]));
 }
 
 TEST(null_getters)
@@ -433,6 +940,7 @@ FIXTURE_TEARDOWN(fake)
 	dmaadd_buffer_free(self->c);
 	dmaadd_device_close(self->dev);
 	EXPECT_FALSE(fake.bad_arg);
+	EXPECT_FALSE(fake.double_free);
 }
 
 static struct dmaadd_job_desc job_abc(FIXTURE_DATA(fake) *self, uint64_t n)
@@ -824,6 +1332,496 @@ TEST_F(fake, add_i32_whole_buffers)
 	EXPECT_ERRNO(EINVAL, dmaadd_device_add_i32(self->dev, self->c, self->a,
 						   self->b, 1, 0));
 	EXPECT_EQ(1, fake.wait.calls);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Against the stand-in kernel: dma-bufs, user memory, queries              */
+/* ------------------------------------------------------------------------ */
+
+/* The permission letters of the mapping holding @addr, e.g. "rw-s". */
+static bool mapping_perms(const void *addr, char perms[5])
+{
+	unsigned long start, end, a = (unsigned long)addr;
+	char line[512];
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) == 3 &&
+		    a >= start && a < end)
+			found = true;
+	fclose(f);
+	return found;
+}
+
+static bool was_freed(uint32_t handle)
+{
+	unsigned int i;
+
+	for (i = 0; i < fake.nfreed; i++)
+		if (fake.freed[i] == handle)
+			return true;
+	return false;
+}
+
+TEST_F(fake, new_buffers_know_their_kind)
+{
+	EXPECT_EQ(DMAADD_BUF_KIND_ALLOC, dmaadd_buffer_get_kind(self->a));
+	EXPECT_FALSE(dmaadd_buffer_is_read_only(self->a));
+}
+
+TEST_F(fake, export_returns_an_owned_cloexec_fd)
+{
+	int fd, ro;
+
+	fd = dmaadd_buffer_export_dmabuf(self->a, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(dmaadd_buffer_get_handle(self->a), fake.last_export.handle);
+	EXPECT_EQ(0, fake.last_export.flags);
+	EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(O_RDWR, fcntl(fd, F_GETFL) & O_ACCMODE);
+
+	ro = dmaadd_buffer_export_dmabuf(self->a, DMAADD_EXPORT_READ_ONLY);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(DMAADD_EXPORT_READ_ONLY, fake.last_export.flags);
+	EXPECT_EQ(O_RDONLY, fcntl(ro, F_GETFL) & O_ACCMODE);
+
+	/* The buffer can go; the descriptors are the caller's. */
+	dmaadd_buffer_free(self->a);
+	self->a = NULL;
+	EXPECT_EQ(0, close(fd));
+	EXPECT_EQ(0, close(ro));
+}
+
+TEST_F(fake, export_errors_pass_through)
+{
+	struct dmaadd_buffer *u;
+	char mem[64];
+
+	EXPECT_ERRNO(EINVAL, dmaadd_buffer_export_dmabuf(self->a, 1U << 7));
+	fake.export_.calls = 0;
+	fake.export_.errs[0] = EMFILE;
+	fake.export_.errs[1] = ENOMEM;
+	EXPECT_ERRNO(EMFILE, dmaadd_buffer_export_dmabuf(self->a, 0));
+	EXPECT_ERRNO(ENOMEM, dmaadd_buffer_export_dmabuf(self->a, 0));
+
+	/* User memory cannot be exported. */
+	u = dmaadd_buffer_wrap_userptr(self->dev, mem, sizeof(mem), 0);
+	ASSERT_NE(NULL, u);
+	EXPECT_ERRNO(EINVAL, dmaadd_buffer_export_dmabuf(u, 0));
+	dmaadd_buffer_free(u);
+}
+
+TEST_F(fake, export_retries_eintr)
+{
+	int fd;
+
+	fake.export_.errs[0] = EINTR;
+	fd = dmaadd_buffer_export_dmabuf(self->a, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(2, fake.export_.calls);
+	close(fd);
+}
+
+TEST_F(fake, import_foreign_dmabuf)
+{
+	struct dmaadd_buffer *buf;
+	int fd, before;
+	char perms[5];
+	char *p;
+
+	fd = memfd_create("other-driver", MFD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 3 * 4096));
+	before = open_fd_count();
+
+	buf = dmaadd_buffer_import_dmabuf(self->dev, fd);
+	ASSERT_NE(NULL, buf);
+	/* The library keeps no descriptor of its own. */
+	EXPECT_EQ(before, open_fd_count());
+	EXPECT_EQ(0, close(fd));
+
+	EXPECT_EQ(DMAADD_BUF_KIND_IMPORT, dmaadd_buffer_get_kind(buf));
+	EXPECT_FALSE(dmaadd_buffer_is_read_only(buf));
+	EXPECT_EQ(3 * 4096, dmaadd_buffer_get_length(buf));
+	EXPECT_EQ(self->dev, dmaadd_buffer_get_device(buf));
+	EXPECT_EQ(4, dmaadd_buffer_get_handle(buf));
+	p = dmaadd_buffer_get_data(buf);
+	ASSERT_NE(NULL, p);
+	ASSERT_TRUE(mapping_perms(p, perms));
+	EXPECT_STREQ("rw-s", perms);
+	p[3 * 4096 - 1] = 1;
+	/* One import, one query. */
+	EXPECT_EQ(1, fake.import.calls);
+	EXPECT_EQ(1, fake.query.calls);
+
+	dmaadd_buffer_free(buf);
+	EXPECT_TRUE(was_freed(4));
+}
+
+TEST_F(fake, import_read_only_is_mapped_read_only)
+{
+	struct dmaadd_buffer *buf, *out;
+	struct dmaadd_job_desc job;
+	char path[64], perms[5];
+	int fd, ro;
+
+	fd = memfd_create("other-driver", MFD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 4096));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, ro);
+
+	buf = dmaadd_buffer_import_dmabuf(self->dev, ro);
+	ASSERT_NE(NULL, buf);
+	EXPECT_TRUE(dmaadd_buffer_is_read_only(buf));
+	ASSERT_TRUE(mapping_perms(dmaadd_buffer_get_data(buf), perms));
+	EXPECT_STREQ("r--s", perms);
+
+	/* An input, never an output: the kernel's EACCES comes through. */
+	out = buf;
+	job = job_abc(self, 1);
+	job.c.buffer = out;
+	job.c.offset = 0;
+	EXPECT_ERRNO(EACCES, dmaadd_device_submit(self->dev, &job, NULL));
+	job = job_abc(self, 1);
+	job.a.buffer = buf;
+	EXPECT_EQ(0, dmaadd_device_submit(self->dev, &job, NULL));
+
+	dmaadd_buffer_free(buf);
+	close(ro);
+	close(fd);
+}
+
+TEST_F(fake, import_errors)
+{
+	int pipefd[2], fd;
+
+	EXPECT_NULL_ERRNO(EBADF, dmaadd_buffer_import_dmabuf(self->dev, -1));
+	EXPECT_EQ(0, fake.import.calls);
+
+	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+	close(pipefd[1]);
+	/* Not a dma-buf; then no longer open. */
+	EXPECT_NULL_ERRNO(EINVAL,
+			  dmaadd_buffer_import_dmabuf(self->dev, pipefd[0]));
+	close(pipefd[0]);
+	EXPECT_NULL_ERRNO(EBADF,
+			  dmaadd_buffer_import_dmabuf(self->dev, pipefd[0]));
+
+	fd = memfd_create("other-driver", MFD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 4096));
+	fake.import.calls = 0;
+	fake.import.errs[0] = ENOMEM;
+	EXPECT_NULL_ERRNO(ENOMEM, dmaadd_buffer_import_dmabuf(self->dev, fd));
+	EXPECT_EQ(0, fake.nfreed);
+	close(fd);
+}
+
+TEST_F(fake, import_query_failure_drops_the_new_handle)
+{
+	int fd;
+
+	fd = memfd_create("other-driver", MFD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 4096));
+	fake.query.errs[0] = ENOMEM;
+	EXPECT_NULL_ERRNO(ENOMEM, dmaadd_buffer_import_dmabuf(self->dev, fd));
+	ASSERT_EQ(1, fake.nfreed);
+	EXPECT_EQ(4, fake.freed[0]);
+	close(fd);
+}
+
+TEST_F(fake, import_that_cannot_be_mapped_has_no_data)
+{
+	struct dmaadd_buffer *buf;
+	int fd;
+
+	fd = memfd_create("other-driver", MFD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 4096));
+	/* An offset that is not page aligned makes mmap() fail. */
+	fake.import_offset = 1;
+	buf = dmaadd_buffer_import_dmabuf(self->dev, fd);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(NULL, dmaadd_buffer_get_data(buf));
+	EXPECT_EQ(4096, dmaadd_buffer_get_length(buf));
+	/* Usable in jobs all the same; free unmaps nothing. */
+	EXPECT_EQ(0, dmaadd_device_add_i32(self->dev, self->c, buf, self->b,
+					   1, 0));
+	dmaadd_buffer_free(buf);
+	EXPECT_TRUE(was_freed(4));
+	close(fd);
+}
+
+TEST_F(fake, import_own_export_shares_the_handle)
+{
+	uint32_t handle = dmaadd_buffer_get_handle(self->a);
+	struct dmaadd_buffer *again, *third;
+	int fd, ro;
+
+	fd = dmaadd_buffer_export_dmabuf(self->a, 0);
+	ro = dmaadd_buffer_export_dmabuf(self->a, DMAADD_EXPORT_READ_ONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, ro);
+
+	again = dmaadd_buffer_import_dmabuf(self->dev, fd);
+	ASSERT_NE(NULL, again);
+	EXPECT_EQ(handle, dmaadd_buffer_get_handle(again));
+	EXPECT_EQ(DMAADD_BUF_KIND_ALLOC, dmaadd_buffer_get_kind(again));
+	EXPECT_EQ(4096, dmaadd_buffer_get_length(again));
+	EXPECT_NE(NULL, dmaadd_buffer_get_data(again));
+
+	/* Read-only import of a handle the file has writable: writable. */
+	third = dmaadd_buffer_import_dmabuf(self->dev, ro);
+	ASSERT_NE(NULL, third);
+	EXPECT_EQ(handle, dmaadd_buffer_get_handle(third));
+	EXPECT_FALSE(dmaadd_buffer_is_read_only(third));
+
+	/* The handle lives until the last object sharing it is freed. */
+	dmaadd_buffer_free(self->a);
+	self->a = NULL;
+	EXPECT_FALSE(was_freed(handle));
+	EXPECT_EQ(0, dmaadd_device_add_i32(self->dev, self->c, again, third,
+					   1, 0));
+	dmaadd_buffer_free(third);
+	EXPECT_FALSE(was_freed(handle));
+	dmaadd_buffer_free(again);
+	EXPECT_TRUE(was_freed(handle));
+	close(fd);
+	close(ro);
+}
+
+TEST_F(fake, import_query_failure_keeps_a_shared_handle)
+{
+	uint32_t handle = dmaadd_buffer_get_handle(self->a);
+	int fd;
+
+	fd = dmaadd_buffer_export_dmabuf(self->a, 0);
+	ASSERT_LE(0, fd);
+	fake.query.errs[0] = EIO;
+	EXPECT_NULL_ERRNO(EIO, dmaadd_buffer_import_dmabuf(self->dev, fd));
+	EXPECT_FALSE(was_freed(handle));
+	EXPECT_EQ(0, dmaadd_device_add_i32(self->dev, self->c, self->a,
+					   self->b, 1, 0));
+	close(fd);
+}
+
+TEST_F(fake, import_upgrades_a_read_only_shared_handle)
+{
+	uint32_t handle = dmaadd_buffer_get_handle(self->a);
+	struct dmaadd_buffer *ro_buf, *rw_buf;
+	int fd, ro;
+
+	fd = dmaadd_buffer_export_dmabuf(self->a, 0);
+	ro = dmaadd_buffer_export_dmabuf(self->a, DMAADD_EXPORT_READ_ONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, ro);
+	/* Only the dma-bufs hold the buffer now. */
+	dmaadd_buffer_free(self->a);
+	self->a = NULL;
+	ASSERT_TRUE(was_freed(handle));
+
+	/* Back through the read-only one: a new, read-only handle. */
+	ro_buf = dmaadd_buffer_import_dmabuf(self->dev, ro);
+	ASSERT_NE(NULL, ro_buf);
+	EXPECT_NE(handle, dmaadd_buffer_get_handle(ro_buf));
+	EXPECT_EQ(DMAADD_BUF_KIND_ALLOC, dmaadd_buffer_get_kind(ro_buf));
+	EXPECT_TRUE(dmaadd_buffer_is_read_only(ro_buf));
+	EXPECT_ERRNO(EACCES, dmaadd_buffer_export_dmabuf(ro_buf, 0));
+
+	/* Then through the writable one: the same handle, now writable. */
+	rw_buf = dmaadd_buffer_import_dmabuf(self->dev, fd);
+	ASSERT_NE(NULL, rw_buf);
+	EXPECT_EQ(dmaadd_buffer_get_handle(ro_buf),
+		  dmaadd_buffer_get_handle(rw_buf));
+	EXPECT_FALSE(dmaadd_buffer_is_read_only(rw_buf));
+	EXPECT_FALSE(dmaadd_buffer_is_read_only(ro_buf));
+
+	dmaadd_buffer_free(ro_buf);
+	dmaadd_buffer_free(rw_buf);
+	close(fd);
+	close(ro);
+}
+
+TEST_F(fake, userptr_wraps_without_mapping)
+{
+	struct dmaadd_buffer *buf;
+	char *mem = malloc(10000);
+	uint32_t handle;
+
+	ASSERT_NE(NULL, mem);
+	buf = dmaadd_buffer_wrap_userptr(self->dev, mem + 3, 9000, 0);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ((uintptr_t)(mem + 3), fake.last_userptr.addr);
+	EXPECT_EQ(9000, fake.last_userptr.length);
+	EXPECT_EQ(0, fake.last_userptr.flags);
+	EXPECT_EQ(mem + 3, dmaadd_buffer_get_data(buf));
+	EXPECT_EQ(9000, dmaadd_buffer_get_length(buf));
+	EXPECT_EQ(DMAADD_BUF_KIND_USERPTR, dmaadd_buffer_get_kind(buf));
+	EXPECT_FALSE(dmaadd_buffer_is_read_only(buf));
+	EXPECT_EQ(self->dev, dmaadd_buffer_get_device(buf));
+	handle = dmaadd_buffer_get_handle(buf);
+	EXPECT_EQ(4, handle);
+
+	dmaadd_buffer_free(buf);
+	EXPECT_TRUE(was_freed(handle));
+	/* Nothing was unmapped: the memory is still the caller's. */
+	mem[9999] = 1;
+	free(mem);
+}
+
+TEST_F(fake, userptr_read_only)
+{
+	static const uint32_t input[1024];
+	struct dmaadd_buffer *buf;
+	struct dmaadd_job_desc job;
+
+	buf = dmaadd_buffer_wrap_userptr(self->dev, (void *)input,
+					 sizeof(input),
+					 DMAADD_USERPTR_READ_ONLY);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(DMAADD_USERPTR_READ_ONLY, fake.last_userptr.flags);
+	EXPECT_TRUE(dmaadd_buffer_is_read_only(buf));
+
+	job = job_abc(self, 1);
+	job.c.buffer = buf;
+	EXPECT_ERRNO(EACCES, dmaadd_device_submit(self->dev, &job, NULL));
+	job = job_abc(self, 1);
+	job.b.buffer = buf;
+	EXPECT_EQ(0, dmaadd_device_submit(self->dev, &job, NULL));
+	dmaadd_buffer_free(buf);
+}
+
+TEST_F(fake, userptr_errors)
+{
+	char mem[64];
+
+	EXPECT_NULL_ERRNO(EINVAL,
+			  dmaadd_buffer_wrap_userptr(self->dev, NULL, 64, 0));
+	EXPECT_NULL_ERRNO(EINVAL,
+			  dmaadd_buffer_wrap_userptr(self->dev, mem, 0, 0));
+	EXPECT_EQ(0, fake.userptr.calls);
+	/* The kernel's checks come through. */
+	EXPECT_NULL_ERRNO(EINVAL,
+			  dmaadd_buffer_wrap_userptr(self->dev, mem, 64, 2));
+	EXPECT_NULL_ERRNO(EINVAL,
+			  dmaadd_buffer_wrap_userptr(self->dev, mem,
+						     FAKE_MAX_BUFFER + 1, 0));
+	fake.userptr.calls = 0;
+	fake.userptr.errs[0] = EFAULT;
+	fake.userptr.errs[1] = ENOMEM;
+	fake.userptr.errs[2] = EINTR;
+	EXPECT_NULL_ERRNO(EFAULT,
+			  dmaadd_buffer_wrap_userptr(self->dev, mem, 64, 0));
+	EXPECT_NULL_ERRNO(ENOMEM,
+			  dmaadd_buffer_wrap_userptr(self->dev, mem, 64, 0));
+	EXPECT_EQ(0, fake.nfreed);
+	/* EINTR is retried. */
+	{
+		struct dmaadd_buffer *buf =
+			dmaadd_buffer_wrap_userptr(self->dev, mem, 64, 0);
+
+		ASSERT_NE(NULL, buf);
+		EXPECT_EQ(4, fake.userptr.calls);
+		dmaadd_buffer_free(buf);
+	}
+}
+
+TEST_F(fake, buffer_info_snapshot)
+{
+	struct dmaadd_buffer_info *info;
+	char mem[5000];
+	struct dmaadd_buffer *u;
+
+	info = dmaadd_buffer_get_info(self->a);
+	ASSERT_NE(NULL, info);
+	EXPECT_EQ(dmaadd_buffer_get_handle(self->a), fake.last_query.handle);
+	EXPECT_EQ(sizeof(struct dmaadd_buf_query), fake.last_query.size);
+	EXPECT_EQ(0, fake.last_query.nr_addrs);
+	EXPECT_EQ(0, fake.last_query.addrs_ptr);
+	EXPECT_EQ(DMAADD_BUF_KIND_ALLOC, dmaadd_buffer_info_get_kind(info));
+	EXPECT_EQ(4096, dmaadd_buffer_info_get_length(info));
+	EXPECT_EQ(1, dmaadd_buffer_info_get_cpu_pages(info));
+	EXPECT_EQ(1, dmaadd_buffer_info_get_cpu_segments(info));
+	EXPECT_EQ(3, dmaadd_buffer_info_get_dma_segments(info));
+	EXPECT_EQ(DMAADD_BUF_IOVA, dmaadd_buffer_info_get_flags(info));
+	EXPECT_TRUE(dmaadd_buffer_info_is_iova(info));
+	EXPECT_FALSE(dmaadd_buffer_info_is_streaming(info));
+	EXPECT_FALSE(dmaadd_buffer_info_is_read_only(info));
+	/* A snapshot: it outlives the buffer. */
+	dmaadd_buffer_free(self->a);
+	self->a = NULL;
+	EXPECT_EQ(4096, dmaadd_buffer_info_get_length(info));
+	dmaadd_buffer_info_free(info);
+
+	u = dmaadd_buffer_wrap_userptr(self->dev, mem, sizeof(mem),
+				       DMAADD_USERPTR_READ_ONLY);
+	ASSERT_NE(NULL, u);
+	info = dmaadd_buffer_get_info(u);
+	ASSERT_NE(NULL, info);
+	EXPECT_EQ(DMAADD_BUF_KIND_USERPTR, dmaadd_buffer_info_get_kind(info));
+	EXPECT_TRUE(dmaadd_buffer_info_is_streaming(info));
+	EXPECT_TRUE(dmaadd_buffer_info_is_read_only(info));
+	dmaadd_buffer_info_free(info);
+	dmaadd_buffer_free(u);
+}
+
+TEST_F(fake, buffer_info_errors)
+{
+	fake.query.errs[0] = ENOENT;
+	fake.query.errs[1] = EINTR;
+	EXPECT_NULL_ERRNO(ENOENT, dmaadd_buffer_get_info(self->a));
+	/* EINTR is retried. */
+	dmaadd_buffer_info_free(dmaadd_buffer_get_info(self->a));
+	EXPECT_EQ(3, fake.query.calls);
+}
+
+TEST_F(fake, dma_segments_need_cap_sys_admin)
+{
+	struct dmaadd_dma_segment segs[4];
+
+	/* Counting needs no privilege and no array. */
+	EXPECT_EQ(3, dmaadd_buffer_query_dma_segments(self->a, NULL, 0));
+	EXPECT_EQ(0, fake.last_query.nr_addrs);
+	EXPECT_EQ(0, fake.last_query.addrs_ptr);
+
+	fake.cap_sys_admin = false;
+	EXPECT_ERRNO(EPERM, dmaadd_buffer_query_dma_segments(self->a, segs, 4));
+	EXPECT_EQ(4, fake.last_query.nr_addrs);
+}
+
+TEST_F(fake, dma_segments_fill_at_most_max)
+{
+	struct dmaadd_dma_segment segs[4];
+
+	fake.cap_sys_admin = true;
+	memset(segs, 0xff, sizeof(segs));
+	EXPECT_EQ(3, dmaadd_buffer_query_dma_segments(self->a, segs, 4));
+	EXPECT_EQ((uintptr_t)segs, fake.last_query.addrs_ptr);
+	EXPECT_EQ(0x100000ULL, segs[0].addr);
+	EXPECT_EQ(4096, segs[0].len);
+	EXPECT_EQ(0x300000ULL, segs[2].addr);
+	EXPECT_EQ(UINT64_MAX, segs[3].addr);
+
+	/* Fewer entries than segments: those, and the full count. */
+	memset(segs, 0xff, sizeof(segs));
+	EXPECT_EQ(3, dmaadd_buffer_query_dma_segments(self->a, segs, 1));
+	EXPECT_EQ(1, fake.last_query.nr_addrs);
+	EXPECT_EQ(0x100000ULL, segs[0].addr);
+	EXPECT_EQ(UINT64_MAX, segs[1].addr);
+
+	/* A huge max is clamped to the uapi's 32 bits, not wrapped. */
+	if (SIZE_MAX > UINT32_MAX) {
+		EXPECT_EQ(3, dmaadd_buffer_query_dma_segments(self->a, segs,
+							      (size_t)UINT32_MAX + 2));
+		EXPECT_EQ(UINT32_MAX, fake.last_query.nr_addrs);
+	}
 }
 
 TEST_HARNESS_MAIN

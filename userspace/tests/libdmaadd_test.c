@@ -4,20 +4,31 @@
  *
  * Each test runs once on the first and once on the second device found in
  * /dev (the second variant skips when there is only one), or on
- * $DMAADD_TEST_DEVICE if set (then the second variant skips).
+ * $DMAADD_TEST_DEVICE if set (then the second variant skips). Tests of
+ * dma-bufs between devices use the other one of the two (and skip without
+ * it). The tool tests run /dmaadd (or $DMAADD_CLI) if there is one.
  *
  * Copyright (C) 2026 The dmaadd authors
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include <libdmaadd.h>
 
@@ -539,6 +550,1038 @@ TEST_F(dev, add_large)
 	dmaadd_buffer_free(c);
 	dmaadd_buffer_free(b);
 	dmaadd_buffer_free(a);
+}
+
+/* ------------------------------------------------------------------------ */
+/* dma-buf export and import                                                */
+/* ------------------------------------------------------------------------ */
+
+/* The other device of a two-device setup, or NULL (then SKIP). */
+static struct dmaadd_device *open_other_device(unsigned int position)
+{
+	struct dmaadd_device_list *list;
+	struct dmaadd_device *dev = NULL;
+	const char *env = getenv("DMAADD_TEST_DEVICE");
+
+	if (env && *env)
+		return NULL;
+	list = dmaadd_device_list_new(NULL);
+	if (list && dmaadd_device_list_get_count(list) >= 2)
+		dev = dmaadd_device_open(dmaadd_device_list_get_path(list,
+							position ? 0 : 1));
+	dmaadd_device_list_free(list);
+	return dev;
+}
+
+static uint64_t page_align(uint64_t len)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	return (len + page - 1) / page * page;
+}
+
+TEST_F(dev, export_maps_the_same_memory)
+{
+	const size_t len = self->n * 4;
+	uint32_t *map;
+	int fd, ro;
+
+	NEED_DEVICE();
+	fd = dmaadd_buffer_export_dmabuf(self->a, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(O_RDWR, fcntl(fd, F_GETFL) & O_ACCMODE);
+	EXPECT_EQ((off_t)page_align(len), lseek(fd, 0, SEEK_END));
+
+	/* The dma-buf's own mapping is the buffer's memory. */
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(pat_a(5), map[5]);
+	map[7] = 1234;
+	EXPECT_EQ(1234, data(self->a)[7]);
+	munmap(map, len);
+
+	ro = dmaadd_buffer_export_dmabuf(self->a, DMAADD_EXPORT_READ_ONLY);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(O_RDONLY, fcntl(ro, F_GETFL) & O_ACCMODE);
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, ro, 0));
+	EXPECT_EQ(EACCES, errno);
+
+	EXPECT_ERRNO(EINVAL, dmaadd_buffer_export_dmabuf(self->a, 1U << 30));
+	close(ro);
+	close(fd);
+}
+
+TEST_F(dev, export_read_only_maps_read_only)
+{
+	const size_t len = self->n * 4;
+	uint32_t *map;
+	int ro;
+
+	NEED_DEVICE();
+	ro = dmaadd_buffer_export_dmabuf(self->a, DMAADD_EXPORT_READ_ONLY);
+	ASSERT_LE(0, ro);
+	/* <linux/dmaadd.h>: "it can be mapped PROT_READ only". */
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, ro, 0);
+	if (map == MAP_FAILED && errno == EINVAL) {
+		close(ro);
+		/*
+		 * mmap(2) clears VM_SHARED (keeping VM_MAYSHARE) for a
+		 * MAP_SHARED mapping of a file opened read-only, and the
+		 * driver's dma-buf mmap refuses mappings without VM_SHARED.
+		 */
+		SKIP(return, "KERNEL BUG: a read-only dma-buf cannot be"
+		     " mmapped at all (EINVAL), not even PROT_READ");
+	}
+	ASSERT_NE(MAP_FAILED, map) {
+		TH_LOG("mmap: %s", strerror(errno));
+	}
+	EXPECT_EQ(pat_a(7), map[7]);
+	munmap(map, len);
+	close(ro);
+}
+
+TEST_F(dev, export_outlives_buffer_and_device)
+{
+	struct dmaadd_device *dev;
+	struct dmaadd_buffer *buf, *back;
+	uint32_t *map;
+	int fd;
+
+	NEED_DEVICE();
+	dev = dmaadd_device_open(dmaadd_device_get_path(self->dev));
+	ASSERT_NE(NULL, dev);
+	buf = dmaadd_buffer_alloc(dev, self->n * 4);
+	ASSERT_NE(NULL, buf);
+	fill(data(buf), self->n, pat_b);
+	fd = dmaadd_buffer_export_dmabuf(buf, 0);
+	ASSERT_LE(0, fd);
+	/* Handle, mapping and open file gone: the dma-buf keeps the memory. */
+	dmaadd_buffer_free(buf);
+	dmaadd_device_close(dev);
+
+	back = dmaadd_buffer_import_dmabuf(self->dev, fd);
+	ASSERT_NE(NULL, back);
+	EXPECT_EQ(DMAADD_BUF_KIND_ALLOC, dmaadd_buffer_get_kind(back));
+	EXPECT_EQ(self->n * 4, dmaadd_buffer_get_length(back));
+	ASSERT_NE(NULL, data(back));
+	EXPECT_EQ(pat_b(self->n - 1), data(back)[self->n - 1]);
+	ASSERT_EQ(0, dmaadd_device_add_i32(self->dev, back, self->a, self->b,
+					   self->n, WAIT_NS));
+	map = mmap(NULL, self->n * 4, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b), map,
+				      self->n));
+	munmap(map, self->n * 4);
+	dmaadd_buffer_free(back);
+	close(fd);
+}
+
+TEST_F(dev, import_own_export_shares_the_handle)
+{
+	struct dmaadd_buffer *again;
+	uint32_t handle = dmaadd_buffer_get_handle(self->c);
+	int fd;
+
+	NEED_DEVICE();
+	fd = dmaadd_buffer_export_dmabuf(self->c, 0);
+	ASSERT_LE(0, fd);
+	again = dmaadd_buffer_import_dmabuf(self->dev, fd);
+	close(fd);
+	ASSERT_NE(NULL, again);
+	EXPECT_EQ(handle, dmaadd_buffer_get_handle(again));
+	EXPECT_EQ(DMAADD_BUF_KIND_ALLOC, dmaadd_buffer_get_kind(again));
+	EXPECT_FALSE(dmaadd_buffer_is_read_only(again));
+	ASSERT_NE(NULL, data(again));
+	EXPECT_NE(data(self->c), data(again));	/* a mapping of its own */
+	data(again)[3] = 77;
+	EXPECT_EQ(77, data(self->c)[3]);
+
+	/* Freeing the first object must not drop the shared handle. */
+	dmaadd_buffer_free(self->c);
+	self->c = NULL;
+	ASSERT_EQ(0, dmaadd_device_add_i32(self->dev, again, self->a, self->b,
+					   self->n, WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b),
+				      data(again), self->n));
+	self->c = again;
+}
+
+struct import_race {
+	struct dmaadd_device *dev;
+	int fd;
+	uint32_t handle;
+	int errors;
+};
+
+static void *import_free_loop(void *arg)
+{
+	struct import_race *r = arg;
+	struct dmaadd_buffer *buf;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		buf = dmaadd_buffer_import_dmabuf(r->dev, r->fd);
+		if (!buf || dmaadd_buffer_get_handle(buf) != r->handle)
+			__atomic_add_fetch(&r->errors, 1, __ATOMIC_RELAXED);
+		dmaadd_buffer_free(buf);
+	}
+	return NULL;
+}
+
+TEST_F(dev, shared_handle_survives_concurrent_import_and_free)
+{
+	struct import_race r = {
+		.dev = self->dev,
+		.handle = dmaadd_buffer_get_handle(self->c),
+	};
+	pthread_t threads[4];
+	unsigned int i;
+
+	NEED_DEVICE();
+	r.fd = dmaadd_buffer_export_dmabuf(self->c, 0);
+	ASSERT_LE(0, r.fd);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL,
+					    import_free_loop, &r));
+	for (i = 0; i < 4; i++)
+		pthread_join(threads[i], NULL);
+	close(r.fd);
+	EXPECT_EQ(0, r.errors);
+	/* The original object's handle was never dropped under it. */
+	ASSERT_EQ(0, dmaadd_device_add_i32(self->dev, self->c, self->a,
+					   self->b, self->n, WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b),
+				      data(self->c), self->n));
+}
+
+TEST_F(dev, import_in_another_open_file)
+{
+	struct dmaadd_buffer *a, *b, *c;
+	struct dmaadd_device *other;
+	int fd;
+
+	NEED_DEVICE();
+	other = dmaadd_device_open(dmaadd_device_get_path(self->dev));
+	ASSERT_NE(NULL, other);
+	fd = dmaadd_buffer_export_dmabuf(self->c, 0);
+	ASSERT_LE(0, fd);
+	c = dmaadd_buffer_import_dmabuf(other, fd);
+	ASSERT_NE(NULL, c);
+	close(fd);
+	EXPECT_EQ(DMAADD_BUF_KIND_ALLOC, dmaadd_buffer_get_kind(c));
+	EXPECT_EQ(self->n * 4, dmaadd_buffer_get_length(c));
+
+	a = dmaadd_buffer_alloc(other, self->n * 4);
+	b = dmaadd_buffer_alloc(other, self->n * 4);
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	fill(data(a), self->n, pat_b);
+	fill(data(b), self->n, pat_b);
+	/* The other file's job writes into this file's buffer. */
+	ASSERT_EQ(0, dmaadd_device_add_i32(other, c, a, b, self->n, WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(data(a), data(b), data(self->c),
+				      self->n));
+	dmaadd_buffer_free(a);
+	dmaadd_buffer_free(b);
+	dmaadd_buffer_free(c);
+	dmaadd_device_close(other);
+}
+
+TEST_F(dev, import_read_only)
+{
+	struct dmaadd_device *other;
+	struct dmaadd_buffer *ro_a, *c;
+	struct dmaadd_job_desc job;
+	uint32_t *p;
+	int fd, rw;
+
+	NEED_DEVICE();
+	other = dmaadd_device_open(dmaadd_device_get_path(self->dev));
+	ASSERT_NE(NULL, other);
+	fd = dmaadd_buffer_export_dmabuf(self->a, DMAADD_EXPORT_READ_ONLY);
+	ASSERT_LE(0, fd);
+	ro_a = dmaadd_buffer_import_dmabuf(other, fd);
+	ASSERT_NE(NULL, ro_a);
+	EXPECT_TRUE(dmaadd_buffer_is_read_only(ro_a));
+	p = data(ro_a);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(pat_a(9), p[9]);
+	c = dmaadd_buffer_alloc(other, self->n * 4);
+	ASSERT_NE(NULL, c);
+
+	/* An output: refused. An input: fine. */
+	job = add_job(ro_a, 0, c, 0, c, 0, 16);
+	EXPECT_ERRNO(EACCES, dmaadd_device_submit(other, &job, NULL));
+	job = add_job(ro_a, 0, ro_a, 0, c, 0, 16);	/* in place, too */
+	EXPECT_ERRNO(EACCES, dmaadd_device_submit(other, &job, NULL));
+	ASSERT_EQ(0, dmaadd_device_add_i32(other, c, ro_a, ro_a, self->n,
+					   WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->a), data(c),
+				      self->n));
+
+	/* Read-only travels on: it can only be exported read-only. */
+	EXPECT_ERRNO(EACCES, dmaadd_buffer_export_dmabuf(ro_a, 0));
+	rw = dmaadd_buffer_export_dmabuf(ro_a, DMAADD_EXPORT_READ_ONLY);
+	ASSERT_LE(0, rw);
+	EXPECT_EQ(O_RDONLY, fcntl(rw, F_GETFL) & O_ACCMODE);
+	close(rw);
+
+	/* The query agrees. */
+	{
+		struct dmaadd_buffer_info *bi = dmaadd_buffer_get_info(ro_a);
+
+		ASSERT_NE(NULL, bi);
+		EXPECT_TRUE(dmaadd_buffer_info_is_read_only(bi));
+		dmaadd_buffer_info_free(bi);
+	}
+	dmaadd_buffer_free(c);
+	dmaadd_buffer_free(ro_a);
+	dmaadd_device_close(other);
+	close(fd);
+}
+
+TEST_F(dev, import_read_only_is_not_writable_through_the_device)
+{
+	struct dmaadd_device *other;
+	struct dmaadd_buf_import im = { .size = sizeof(im) };
+	void *p;
+	int fd;
+
+	NEED_DEVICE();
+	other = dmaadd_device_open(dmaadd_device_get_path(self->dev));
+	ASSERT_NE(NULL, other);
+	fd = dmaadd_buffer_export_dmabuf(self->a, DMAADD_EXPORT_READ_ONLY);
+	ASSERT_LE(0, fd);
+	im.fd = (uint32_t)fd;
+	ASSERT_EQ(0, ioctl(dmaadd_device_get_fd(other),
+			   DMAADD_IOCTL_BUF_IMPORT, &im));
+	close(fd);
+
+	/* The library maps it PROT_READ; a raw writable mmap must fail. */
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 dmaadd_device_get_fd(other), (off_t)im.mmap_offset);
+	dmaadd_device_close(other);
+	if (p != MAP_FAILED) {
+		munmap(p, 4096);
+		SKIP(return, "KERNEL BUG: a read-only import can be mmapped"
+		     " PROT_WRITE through the device node, which writes the"
+		     " memory the dma-buf only gave read access to");
+	}
+	EXPECT_EQ(EACCES, errno);
+}
+
+TEST_F(dev, import_read_write_upgrades_shared_read_only_handle)
+{
+	struct dmaadd_buffer *ro_buf, *rw_buf;
+	struct dmaadd_device *other;
+	int ro, rw;
+
+	NEED_DEVICE();
+	other = dmaadd_device_open(dmaadd_device_get_path(self->dev));
+	ASSERT_NE(NULL, other);
+	ro = dmaadd_buffer_export_dmabuf(self->c, DMAADD_EXPORT_READ_ONLY);
+	rw = dmaadd_buffer_export_dmabuf(self->c, 0);
+	ASSERT_LE(0, ro);
+	ASSERT_LE(0, rw);
+	ro_buf = dmaadd_buffer_import_dmabuf(other, ro);
+	ASSERT_NE(NULL, ro_buf);
+	EXPECT_TRUE(dmaadd_buffer_is_read_only(ro_buf));
+	rw_buf = dmaadd_buffer_import_dmabuf(other, rw);
+	ASSERT_NE(NULL, rw_buf);
+	EXPECT_EQ(dmaadd_buffer_get_handle(ro_buf),
+		  dmaadd_buffer_get_handle(rw_buf));
+	EXPECT_FALSE(dmaadd_buffer_is_read_only(rw_buf));
+	EXPECT_FALSE(dmaadd_buffer_is_read_only(ro_buf));
+	dmaadd_buffer_free(rw_buf);
+	/* Still the shared, now writable handle. */
+	EXPECT_FALSE(dmaadd_buffer_is_read_only(ro_buf));
+	dmaadd_buffer_free(ro_buf);
+	dmaadd_device_close(other);
+	close(ro);
+	close(rw);
+}
+
+TEST_F(dev, import_from_the_other_device)
+{
+	const uint64_t n = 256 * 1024;	/* 1 MiB: several swiotlb slots */
+	struct dmaadd_buffer *ea, *ec, *ia, *ic, *b;
+	struct dmaadd_buffer_info *bi;
+	struct dmaadd_device *other;
+	int fd_a, fd_c;
+
+	NEED_DEVICE();
+	other = open_other_device(variant->position);
+	if (!other)
+		SKIP(return, "needs a second dmaadd device");
+	if (n * 4 > self->max_size)
+		SKIP(return, "max_buffer_size too small");
+
+	/* Exported by the other device, imported into this one. */
+	ea = dmaadd_buffer_alloc(other, n * 4);
+	ec = dmaadd_buffer_alloc(other, n * 4);
+	b = dmaadd_buffer_alloc(self->dev, n * 4);
+	ASSERT_NE(NULL, ea);
+	ASSERT_NE(NULL, ec);
+	ASSERT_NE(NULL, b);
+	fd_a = dmaadd_buffer_export_dmabuf(ea, 0);
+	fd_c = dmaadd_buffer_export_dmabuf(ec, 0);
+	ASSERT_LE(0, fd_a);
+	ASSERT_LE(0, fd_c);
+	ia = dmaadd_buffer_import_dmabuf(self->dev, fd_a);
+	ic = dmaadd_buffer_import_dmabuf(self->dev, fd_c);
+	ASSERT_NE(NULL, ia);
+	ASSERT_NE(NULL, ic);
+	close(fd_a);
+	close(fd_c);
+	EXPECT_EQ(DMAADD_BUF_KIND_IMPORT, dmaadd_buffer_get_kind(ia));
+	EXPECT_EQ(n * 4, dmaadd_buffer_get_length(ia));
+	bi = dmaadd_buffer_get_info(ia);
+	ASSERT_NE(NULL, bi);
+	EXPECT_EQ(DMAADD_BUF_KIND_IMPORT, dmaadd_buffer_info_get_kind(bi));
+	EXPECT_TRUE(dmaadd_buffer_info_is_streaming(bi));
+	EXPECT_EQ(dmaadd_device_info_has_iommu(self->info),
+		  dmaadd_buffer_info_is_iova(bi));
+	dmaadd_buffer_info_free(bi);
+
+	/* CPU writes through the import's mapping reach the exporter... */
+	ASSERT_NE(NULL, data(ia));
+	fill(data(ia), n, pat_a);
+	EXPECT_EQ(pat_a(n - 1), data(ea)[n - 1]);
+	fill(data(b), n, pat_b);
+	fill_value(data(ec), n, POISON);
+
+	/* ...and this device's job reads and writes the other's memory. */
+	ASSERT_EQ(0, dmaadd_device_add_i32(self->dev, ic, ia, b, n, WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(data(ea), data(b), data(ec), n));
+	EXPECT_EQ(-1, first_wrong_sum(data(ia), data(b), data(ic), n));
+
+	/* Imports of another device cannot be exported again. */
+	EXPECT_ERRNO(EINVAL, dmaadd_buffer_export_dmabuf(ia, 0));
+
+	dmaadd_buffer_free(ia);
+	dmaadd_buffer_free(ic);
+	dmaadd_buffer_free(b);
+	dmaadd_buffer_free(ea);
+	dmaadd_buffer_free(ec);
+	dmaadd_device_close(other);
+}
+
+TEST_F(dev, import_errors)
+{
+	int pipefd[2];
+
+	NEED_DEVICE();
+	EXPECT_NULL_ERRNO(EBADF, dmaadd_buffer_import_dmabuf(self->dev, -1));
+	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+	EXPECT_NULL_ERRNO(EINVAL,
+			  dmaadd_buffer_import_dmabuf(self->dev, pipefd[0]));
+	/* The device file itself is no dma-buf either. */
+	EXPECT_NULL_ERRNO(EINVAL, dmaadd_buffer_import_dmabuf(self->dev,
+				dmaadd_device_get_fd(self->dev)));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	EXPECT_NULL_ERRNO(EBADF,
+			  dmaadd_buffer_import_dmabuf(self->dev, pipefd[0]));
+}
+
+/* ------------------------------------------------------------------------ */
+/* User memory                                                              */
+/* ------------------------------------------------------------------------ */
+
+TEST_F(dev, userptr_add_in_malloced_memory)
+{
+	const uint64_t n = 100000;	/* not a page multiple */
+	struct dmaadd_buffer *ua, *ub, *uc;
+	uint32_t *a, *b, *c;
+	char *mem;
+
+	NEED_DEVICE();
+	if (n * 4 > self->max_size)
+		SKIP(return, "max_buffer_size too small");
+	/* Three arrays at odd places of one allocation. */
+	mem = malloc(3 * n * 4 + 64);
+	ASSERT_NE(NULL, mem);
+	a = (uint32_t *)(mem + 4);
+	b = (uint32_t *)(mem + 4 + n * 4 + 8);
+	c = (uint32_t *)(mem + 4 + 2 * n * 4 + 24);
+	fill(a, n, pat_a);
+	fill(b, n, pat_b);
+	fill_value(c, n, POISON);
+
+	ua = dmaadd_buffer_wrap_userptr(self->dev, a, n * 4, 0);
+	ub = dmaadd_buffer_wrap_userptr(self->dev, b, n * 4,
+					DMAADD_USERPTR_READ_ONLY);
+	uc = dmaadd_buffer_wrap_userptr(self->dev, c, n * 4, 0);
+	ASSERT_NE(NULL, ua);
+	ASSERT_NE(NULL, ub);
+	ASSERT_NE(NULL, uc);
+	EXPECT_EQ(a, data(ua));
+	EXPECT_EQ(n * 4, dmaadd_buffer_get_length(ua));
+	EXPECT_EQ(DMAADD_BUF_KIND_USERPTR, dmaadd_buffer_get_kind(ua));
+	EXPECT_FALSE(dmaadd_buffer_is_read_only(ua));
+	EXPECT_TRUE(dmaadd_buffer_is_read_only(ub));
+
+	ASSERT_EQ(0, dmaadd_device_add_i32(self->dev, uc, ua, ub, n, WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(a, b, c, n));
+
+	/* Written again by the CPU, used again by the device. */
+	fill(a, n, pat_b);
+	ASSERT_EQ(0, dmaadd_device_add_i32(self->dev, uc, ua, ub, n, WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(a, b, c, n));
+
+	/* Mixed with allocated buffers, and as an in-place output. */
+	ASSERT_EQ(0, dmaadd_device_add_i32(self->dev, ua, ua, self->b,
+					   self->n, WAIT_NS));
+	EXPECT_EQ((uint32_t)(pat_b(5) + pat_b(5)), a[5]);
+	ASSERT_EQ(0, dmaadd_device_add_i32(self->dev, self->c, ua, self->a,
+					   self->n, WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(a, data(self->a), data(self->c),
+				      self->n));
+
+	/* A read-only registration is never an output. */
+	EXPECT_ERRNO(EACCES, dmaadd_device_add_i32(self->dev, ub, ua, ua, n,
+						   WAIT_NS));
+	/* Nor can user memory be exported. */
+	EXPECT_ERRNO(EINVAL, dmaadd_buffer_export_dmabuf(ua, 0));
+
+	dmaadd_buffer_free(ua);
+	dmaadd_buffer_free(ub);
+	dmaadd_buffer_free(uc);
+	/* Nothing was unmapped: the memory is still ours. */
+	a[0] = 1;
+	free(mem);
+}
+
+TEST_F(dev, userptr_large)
+{
+	uint64_t n = (8 << 20) / 4;
+	struct dmaadd_buffer *ua, *uc;
+	uint32_t *a, *c;
+
+	NEED_DEVICE();
+	if (n * 4 > self->max_size)
+		n = self->max_size / 4;
+	a = malloc(n * 4);
+	c = malloc(n * 4);
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, c);
+	fill(a, n, pat_a);
+	fill_value(c, n, POISON);
+	ua = dmaadd_buffer_wrap_userptr(self->dev, a, n * 4,
+					DMAADD_USERPTR_READ_ONLY);
+	uc = dmaadd_buffer_wrap_userptr(self->dev, c, n * 4, 0);
+	ASSERT_NE(NULL, ua) {
+		TH_LOG("%s (RLIMIT_MEMLOCK without CAP_IPC_LOCK?)",
+		       strerror(errno));
+	}
+	ASSERT_NE(NULL, uc);
+	ASSERT_EQ(0, dmaadd_device_add_i32(self->dev, uc, ua, ua, n, WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(a, a, c, n));
+	dmaadd_buffer_free(ua);
+	dmaadd_buffer_free(uc);
+	free(a);
+	free(c);
+}
+
+TEST_F(dev, userptr_read_only_memory)
+{
+	const size_t len = 4 * 4096;
+	struct dmaadd_buffer *ro;
+	uint32_t *p;
+
+	NEED_DEVICE();
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(p, len / 4, pat_a);
+	ASSERT_EQ(0, mprotect(p, len, PROT_READ));
+
+	/* Pinning for write needs writable memory; reading does not. */
+	EXPECT_NULL_ERRNO(EFAULT,
+			  dmaadd_buffer_wrap_userptr(self->dev, p, len, 0));
+	ro = dmaadd_buffer_wrap_userptr(self->dev, p, len,
+					DMAADD_USERPTR_READ_ONLY);
+	ASSERT_NE(NULL, ro);
+	ASSERT_EQ(0, dmaadd_device_add_i32(self->dev, self->c, ro, self->b,
+					   self->n, WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(p, data(self->b), data(self->c),
+				      self->n));
+	dmaadd_buffer_free(ro);
+	munmap(p, len);
+}
+
+TEST_F(dev, userptr_errors)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *hole;
+
+	NEED_DEVICE();
+	/* An address range with a hole in it. */
+	hole = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, hole);
+	ASSERT_EQ(0, munmap(hole + page, page));
+	EXPECT_NULL_ERRNO(EFAULT, dmaadd_buffer_wrap_userptr(self->dev, hole,
+							      3 * page, 0));
+	munmap(hole, page);
+	munmap(hole + 2 * page, page);
+
+	EXPECT_NULL_ERRNO(EINVAL, dmaadd_buffer_wrap_userptr(self->dev, NULL,
+							      4096, 0));
+	EXPECT_NULL_ERRNO(EINVAL, dmaadd_buffer_wrap_userptr(self->dev,
+							      data(self->a),
+							      0, 0));
+	EXPECT_NULL_ERRNO(EINVAL, dmaadd_buffer_wrap_userptr(self->dev,
+							      data(self->a),
+							      4096, 1U << 9));
+	if (self->max_size < SIZE_MAX)
+		EXPECT_NULL_ERRNO(EINVAL,
+				  dmaadd_buffer_wrap_userptr(self->dev,
+							     data(self->a),
+							     self->max_size + 1,
+							     0));
+	/* Above user space (not wrapping): nothing there to pin. */
+	if (sizeof(void *) == 8)
+		EXPECT_NULL_ERRNO(EFAULT,
+				  dmaadd_buffer_wrap_userptr(self->dev,
+						(void *)(uintptr_t)(1ULL << 63),
+						8192, 0));
+	/* The range wraps around the address space. */
+	EXPECT_NULL_ERRNO(EINVAL,
+			  dmaadd_buffer_wrap_userptr(self->dev,
+						     (void *)(UINTPTR_MAX - 4095),
+						     8192, 0));
+}
+
+TEST_F(dev, userptr_of_device_mapping)
+{
+	struct dmaadd_buffer *u;
+
+	NEED_DEVICE();
+	/*
+	 * Whether the device's own mapping can be pinned depends on how the
+	 * DMA layer mapped it: dma-direct uses remap_pfn_range() (VM_PFNMAP,
+	 * no pages to pin: EFAULT), the IOMMU path inserts struct pages
+	 * (pinnable). Either answer is fine; a registration must then work.
+	 */
+	errno = 0;
+	u = dmaadd_buffer_wrap_userptr(self->dev, data(self->a), 4096,
+				       DMAADD_USERPTR_READ_ONLY);
+	TH_LOG("userptr of this device's own mapping: %s",
+	       u ? "accepted" : strerror(errno));
+	if (!u) {
+		EXPECT_EQ(EFAULT, errno);
+		return;
+	}
+	ASSERT_EQ(0, dmaadd_device_add_i32(self->dev, self->c, u, self->b,
+					   1024, WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b),
+				      data(self->c), 1024));
+	dmaadd_buffer_free(u);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Buffer queries                                                           */
+/* ------------------------------------------------------------------------ */
+
+TEST_F(dev, query_alloc)
+{
+	const uint64_t len = 3 * 4096 + 100;
+	struct dmaadd_buffer_info *bi;
+	struct dmaadd_buffer *buf;
+
+	NEED_DEVICE();
+	buf = dmaadd_buffer_alloc(self->dev, len);
+	ASSERT_NE(NULL, buf);
+	bi = dmaadd_buffer_get_info(buf);
+	ASSERT_NE(NULL, bi);
+	EXPECT_EQ(DMAADD_BUF_KIND_ALLOC, dmaadd_buffer_info_get_kind(bi));
+	EXPECT_EQ(len, dmaadd_buffer_info_get_length(bi));
+	EXPECT_EQ(page_align(len) / 4096, dmaadd_buffer_info_get_cpu_pages(bi));
+	EXPECT_LE(1, dmaadd_buffer_info_get_cpu_segments(bi));
+	EXPECT_GE(dmaadd_buffer_info_get_cpu_pages(bi),
+		  dmaadd_buffer_info_get_cpu_segments(bi));
+	/* Coherent memory is one device-contiguous range per chunk. */
+	EXPECT_EQ(1, dmaadd_buffer_info_get_dma_segments(bi));
+	EXPECT_FALSE(dmaadd_buffer_info_is_streaming(bi));
+	EXPECT_FALSE(dmaadd_buffer_info_is_read_only(bi));
+	EXPECT_EQ(dmaadd_device_info_has_iommu(self->info),
+		  dmaadd_buffer_info_is_iova(bi));
+	EXPECT_EQ(0, dmaadd_buffer_info_get_flags(bi) &
+		     ~(uint32_t)(DMAADD_BUF_READ_ONLY | DMAADD_BUF_IOVA |
+				 DMAADD_BUF_STREAMING));
+	dmaadd_buffer_info_free(bi);
+
+	/* The snapshot outlives the buffer. */
+	bi = dmaadd_buffer_get_info(buf);
+	dmaadd_buffer_free(buf);
+	ASSERT_NE(NULL, bi);
+	EXPECT_EQ(len, dmaadd_buffer_info_get_length(bi));
+	dmaadd_buffer_info_free(bi);
+}
+
+TEST_F(dev, query_userptr)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const size_t len = 64 * page;
+	struct dmaadd_buffer_info *bi;
+	struct dmaadd_buffer *buf;
+	uint64_t cpu, dma;
+	char *mem;
+
+	NEED_DEVICE();
+	mem = malloc(len + 2 * page);
+	ASSERT_NE(NULL, mem);
+	memset(mem, 1, len + 2 * page);
+	/* Starting 100 bytes into a page: 65 pages are touched. */
+	buf = dmaadd_buffer_wrap_userptr(self->dev,
+		mem + (page - (uintptr_t)mem % page) + 100, len, 0);
+	ASSERT_NE(NULL, buf);
+	bi = dmaadd_buffer_get_info(buf);
+	ASSERT_NE(NULL, bi);
+	cpu = dmaadd_buffer_info_get_cpu_segments(bi);
+	dma = dmaadd_buffer_info_get_dma_segments(bi);
+	TH_LOG("userptr of %zu bytes: %llu pages, %llu CPU segments, %llu"
+	       " DMA segments", len,
+	       (unsigned long long)dmaadd_buffer_info_get_cpu_pages(bi),
+	       (unsigned long long)cpu, (unsigned long long)dma);
+	EXPECT_EQ(DMAADD_BUF_KIND_USERPTR, dmaadd_buffer_info_get_kind(bi));
+	EXPECT_EQ(len, dmaadd_buffer_info_get_length(bi));
+	EXPECT_EQ(len / page + 1, dmaadd_buffer_info_get_cpu_pages(bi));
+	EXPECT_LE(1, cpu);
+	EXPECT_GE(len / page + 1, cpu);
+	EXPECT_LE(1, dma);
+	EXPECT_TRUE(dmaadd_buffer_info_is_streaming(bi));
+	EXPECT_FALSE(dmaadd_buffer_info_is_read_only(bi));
+	EXPECT_EQ(dmaadd_device_info_has_iommu(self->info),
+		  dmaadd_buffer_info_is_iova(bi));
+	/* An IOMMU can only merge; dma-direct and swiotlb map 1:1. */
+	if (dmaadd_buffer_info_is_iova(bi)) {
+		EXPECT_GE(cpu, dma);
+	} else {
+		EXPECT_EQ(cpu, dma);
+	}
+	dmaadd_buffer_info_free(bi);
+	dmaadd_buffer_free(buf);
+	free(mem);
+}
+
+static uint64_t sum_lengths(const struct dmaadd_dma_segment *segs, int n)
+{
+	uint64_t sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		sum += segs[i].len;
+	return sum;
+}
+
+TEST_F(dev, query_dma_segments_as_admin)
+{
+	/* Up to one segment per page touched: 65 for 256 KiB. */
+	struct dmaadd_dma_segment segs[128];
+	struct dmaadd_buffer *u;
+	size_t len = 256 * 1024;
+	uint32_t *mem;
+	int n, i;
+
+	NEED_DEVICE();
+	if (geteuid())
+		SKIP(return, "needs root (CAP_SYS_ADMIN)");
+	/* Counting alone needs no array. */
+	n = dmaadd_buffer_query_dma_segments(self->a, NULL, 0);
+	ASSERT_EQ(1, n);
+	memset(segs, 0xff, sizeof(segs));
+	ASSERT_EQ(1, dmaadd_buffer_query_dma_segments(self->a, segs, 128));
+	EXPECT_EQ(page_align(self->n * 4), segs[0].len);
+	EXPECT_NE(0, segs[0].addr);
+	EXPECT_EQ(UINT64_MAX, segs[1].addr);	/* only what exists */
+	/* A device address is no CPU address; mask-limited. */
+	EXPECT_EQ(0, segs[0].addr &
+		     ~dmaadd_device_info_get_dma_mask(self->info));
+
+	mem = malloc(len);
+	ASSERT_NE(NULL, mem);
+	memset(mem, 0, len);
+	u = dmaadd_buffer_wrap_userptr(self->dev, mem, len, 0);
+	ASSERT_NE(NULL, u);
+	n = dmaadd_buffer_query_dma_segments(u, segs, 128);
+	ASSERT_LE(1, n);
+	ASSERT_GE(len / 4096 + 1, (size_t)n);
+	EXPECT_EQ(len, sum_lengths(segs, n));
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(0, segs[i].addr &
+			     ~dmaadd_device_info_get_dma_mask(self->info));
+	/* Room for one: one written, the total returned. */
+	memset(segs, 0xff, sizeof(segs));
+	EXPECT_EQ(n, dmaadd_buffer_query_dma_segments(u, segs, 1));
+	EXPECT_NE(UINT64_MAX, segs[0].addr);
+	EXPECT_EQ(UINT64_MAX, segs[1].addr);
+	dmaadd_buffer_free(u);
+	free(mem);
+}
+
+TEST_F(dev, query_dma_segments_without_cap_sys_admin)
+{
+	struct dmaadd_dma_segment seg;
+	int status;
+	pid_t pid;
+
+	NEED_DEVICE();
+	if (geteuid())
+		SKIP(return, "needs root, to drop CAP_SYS_ADMIN");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* nobody: the open file stays usable, the capability goes. */
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(10);
+		if (dmaadd_buffer_query_dma_segments(self->a, &seg, 1) != -1)
+			_exit(11);
+		if (errno != EPERM)
+			_exit(12);
+		/* Counting needs no privilege. */
+		if (dmaadd_buffer_query_dma_segments(self->a, NULL, 0) != 1)
+			_exit(13);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sharing with another process                                             */
+/* ------------------------------------------------------------------------ */
+
+/* Child: import c, add its own a and b into it, exit 0 on success. */
+static int share_child(int sock, const char *path, uint64_t n)
+{
+	struct dmaadd_buffer *a, *b, *c;
+	struct dmaadd_device *dev;
+	int fd;
+
+	fd = dmaadd_fd_recv(sock);
+	if (fd < 0)
+		return 20;
+	if (!(fcntl(fd, F_GETFD) & FD_CLOEXEC))
+		return 21;
+	dev = dmaadd_device_open(path);
+	if (!dev)
+		return 22;
+	c = dmaadd_buffer_import_dmabuf(dev, fd);
+	close(fd);
+	a = dmaadd_buffer_alloc(dev, n * 4);
+	b = dmaadd_buffer_alloc(dev, n * 4);
+	if (!c || !a || !b)
+		return 23;
+	fill(data(a), n, pat_a);
+	fill(data(b), n, pat_b);
+	if (dmaadd_device_add_i32(dev, c, a, b, n, WAIT_NS))
+		return 24;
+	/* Tell the parent by the exit status; clean up first. */
+	dmaadd_buffer_free(a);
+	dmaadd_buffer_free(b);
+	dmaadd_buffer_free(c);
+	dmaadd_device_close(dev);
+	return 0;
+}
+
+TEST_F(dev, share_with_a_child_over_a_socket)
+{
+	int sv[2], fd, status;
+	uint64_t i;
+	pid_t pid;
+
+	NEED_DEVICE();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	fd = dmaadd_buffer_export_dmabuf(self->c, 0);
+	ASSERT_LE(0, fd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(sv[0]);
+		_exit(share_child(sv[1], dmaadd_device_get_path(self->dev),
+				  self->n));
+	}
+	close(sv[1]);
+	ASSERT_EQ(0, dmaadd_fd_send(sv[0], fd));
+	close(fd);
+	close(sv[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	for (i = 0; i < self->n; i++)
+		if (data(self->c)[i] != (uint32_t)(pat_a(i) + pat_b(i)))
+			break;
+	EXPECT_EQ(self->n, i);
+}
+
+TEST_F(dev, fd_send_recv_keeps_the_buffer_alive)
+{
+	struct dmaadd_buffer *buf, *back;
+	int sv[2], fd, got;
+
+	NEED_DEVICE();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+				sv));
+	buf = dmaadd_buffer_alloc(self->dev, 4096);
+	ASSERT_NE(NULL, buf);
+	fill(data(buf), 1024, pat_b);
+	fd = dmaadd_buffer_export_dmabuf(buf, DMAADD_EXPORT_READ_ONLY);
+	ASSERT_LE(0, fd);
+	/* In flight in the socket, the descriptor is all there is. */
+	ASSERT_EQ(0, dmaadd_fd_send(sv[0], fd));
+	close(fd);
+	dmaadd_buffer_free(buf);
+	got = dmaadd_fd_recv(sv[1]);
+	ASSERT_LE(0, got);
+	EXPECT_EQ(O_RDONLY, fcntl(got, F_GETFL) & O_ACCMODE);
+	back = dmaadd_buffer_import_dmabuf(self->dev, got);
+	ASSERT_NE(NULL, back);
+	close(got);
+	EXPECT_TRUE(dmaadd_buffer_is_read_only(back));
+	EXPECT_EQ(pat_b(1023), data(back)[1023]);
+	dmaadd_buffer_free(back);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The dmaadd tool's share and explain (if the guest has it)                 */
+/* ------------------------------------------------------------------------ */
+
+static const char *tool_path(void)
+{
+	const char *env = getenv("DMAADD_CLI");
+
+	if (env && *env)
+		return env;
+	return access("/dmaadd", X_OK) ? NULL : "/dmaadd";
+}
+
+/*
+ * Run the tool with @args, its output as "# " diagnostics in the log;
+ * without CAP_SYS_ADMIN if @drop_sys_admin (root keeps its uid: exec then
+ * grants the bounding set, from which the capability is dropped). Returns
+ * its exit status (or -1), and whether @needle was printed.
+ */
+static int run_tool(char *const args[], const char *needle, bool *found,
+		    bool drop_sys_admin)
+{
+	int pipefd[2], status;
+	char line[512];
+	FILE *out;
+	pid_t pid;
+
+	*found = false;
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		if (drop_sys_admin && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN))
+			_exit(126);
+		execv(args[0], args);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	out = fdopen(pipefd[0], "r");
+	if (!out)
+		return -1;
+	while (fgets(line, sizeof(line), out)) {
+		fprintf(stderr, "# | %s", line);
+		if (strstr(line, needle))
+			*found = true;
+	}
+	fclose(out);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+TEST_F(dev, tool_explain)
+{
+	const char *tool = tool_path();
+	char index[16];
+	bool found;
+
+	NEED_DEVICE();
+	if (!tool)
+		SKIP(return, "no dmaadd tool (/dmaadd or $DMAADD_CLI)");
+	snprintf(index, sizeof(index), "%u",
+		 dmaadd_device_info_get_index(self->info));
+	{
+		char *const args[] = { (char *)tool, "explain", "--device",
+				       index, NULL };
+
+		EXPECT_EQ(0, run_tool(args, "DMA segments:", &found, false));
+		EXPECT_TRUE(found);
+	}
+	if (!geteuid()) {
+		char *const args[] = { (char *)tool, "explain", "--device",
+				       index, "--size", "100K", NULL };
+
+		EXPECT_EQ(0, run_tool(args, "device segments:   hidden",
+				      &found, true));
+		EXPECT_TRUE(found);
+	}
+	{
+		char *const args[] = { (char *)tool, "explain", "--alloc",
+				       "--size", "6M", "--device", index,
+				       NULL };
+
+		EXPECT_EQ(0, run_tool(args, "coherent memory", &found, false));
+		EXPECT_TRUE(found);
+	}
+}
+
+TEST_F(dev, tool_share)
+{
+	const char *tool = tool_path();
+	struct dmaadd_device *other;
+	char index[16], other_index[16];
+	bool found;
+
+	NEED_DEVICE();
+	if (!tool)
+		SKIP(return, "no dmaadd tool (/dmaadd or $DMAADD_CLI)");
+	snprintf(index, sizeof(index), "%u",
+		 dmaadd_device_info_get_index(self->info));
+	{
+		char *const args[] = { (char *)tool, "share", "--device",
+				       index, NULL };
+
+		EXPECT_EQ(0, run_tool(args, "PASS", &found, false));
+		EXPECT_TRUE(found);
+	}
+
+	other = open_other_device(variant->position);
+	if (!other)
+		return;
+	{
+		struct dmaadd_device_info *oi = dmaadd_device_get_info(other);
+		char *const args[] = { (char *)tool, "share", "--device",
+				       index, "--child-device", other_index,
+				       "--size", "3M", NULL };
+
+		ASSERT_NE(NULL, oi);
+		snprintf(other_index, sizeof(other_index), "%u",
+			 dmaadd_device_info_get_index(oi));
+		dmaadd_device_info_free(oi);
+		EXPECT_EQ(0, run_tool(args, "PASS", &found, false));
+		EXPECT_TRUE(found);
+	}
+	dmaadd_device_close(other);
 }
 
 /* ------------------------------------------------------------------------ */

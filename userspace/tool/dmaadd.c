@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dmaadd - inspect dmaadd devices and run a demonstration job.
+ * dmaadd - inspect dmaadd devices, run demonstration jobs, share buffers
+ * between processes and explain what the device sees of a buffer.
  *
  * Copyright (C) 2026 The dmaadd authors
  */
@@ -13,7 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libdmaadd.h>
 
@@ -26,14 +31,18 @@ enum {
 
 #define EXIT_CODES_HELP							\
 	"Exit status:\n"						\
-	"  0  success (demo: PASS)\n"					\
-	"  1  demo: FAIL, a wrong result or a job the device failed\n"	\
+	"  0  success (demo, share: PASS)\n"				\
+	"  1  demo, share: FAIL, a wrong result or a job the device\n"	\
+	"     failed\n"							\
 	"  2  usage error\n"						\
 	"  3  no device, or a device could not be opened or used\n"
 
 #define DEFAULT_DEMO_SIZE (4ULL << 20)
 #define DEFAULT_DEMO_TIMEOUT_S 60
 #define MAX_MISMATCHES_SHOWN 8
+#define DEFAULT_SHARE_SIZE (1ULL << 20)
+#define DEFAULT_EXPLAIN_SIZE (1ULL << 20)
+#define EXPLAIN_SEGMENTS_SHOWN 8
 
 static const char *const progname = "dmaadd";
 
@@ -45,9 +54,12 @@ static void usage_main(FILE *f)
 		"Talks to dmaadd devices (/dev/dmaaddN), the DMA array adder.\n"
 		"\n"
 		"Commands:\n"
-		"  info   show every dmaadd device and its DMA setup\n"
-		"  demo   add two arrays on a device, verify, time it\n"
-		"  help   show help for a command: %s help demo\n"
+		"  info     show every dmaadd device and its DMA setup\n"
+		"  demo     add two arrays on a device, verify, time it\n"
+		"  share    two processes share buffers as dma-bufs: a child\n"
+		"           writes a job's result into the parent's buffer\n"
+		"  explain  what the CPU and what the device see of a buffer\n"
+		"  help     show help for a command: %s help share\n"
 		"\n"
 		EXIT_CODES_HELP,
 		progname, progname);
@@ -96,6 +108,69 @@ static void usage_demo(FILE *f)
 		"\n"
 		EXIT_CODES_HELP,
 		progname, DEFAULT_DEMO_TIMEOUT_S);
+}
+
+static void usage_share(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s share [--device N] [--child-device M] [--size BYTES]"
+		" [--timeout SEC]\n"
+		"\n"
+		"Shows the dma-buf sharing pattern with two processes. The\n"
+		"parent allocates a, b and c on /dev/dmaaddN, fills a and b and\n"
+		"poisons c, exports c read-write and a and b read-only as\n"
+		"dma-buf descriptors, forks, and sends the three descriptors to\n"
+		"the child over a unix socket (SCM_RIGHTS). The child opens the\n"
+		"device itself (its own handles), imports the descriptors, checks\n"
+		"that a read-only buffer is refused as an output (EACCES), runs\n"
+		"c[i] = a[i] + b[i] into the parent's c and exits. The parent\n"
+		"then checks every element of c through its own mapping and\n"
+		"prints PASS or FAIL. Every step is printed.\n"
+		"\n"
+		"Options:\n"
+		"  -d, --device N        parent's device /dev/dmaaddN (default:\n"
+		"                        the first device found)\n"
+		"  -c, --child-device M  the child imports into /dev/dmaaddM\n"
+		"                        instead (another device: the dma-buf is\n"
+		"                        then mapped for it, a streaming import)\n"
+		"  -s, --size BYTES      size of each array, a multiple of 4; K, M,\n"
+		"                        G suffixes (default: 1M)\n"
+		"  -t, --timeout SEC     give up waiting for the job after SEC\n"
+		"                        seconds, 0 for never (default: %d)\n"
+		"  -h, --help            this help\n"
+		"\n"
+		EXIT_CODES_HELP,
+		progname, DEFAULT_DEMO_TIMEOUT_S);
+}
+
+static void usage_explain(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s explain [--device N] [--size BYTES]"
+		" [--userptr | --alloc]\n"
+		"\n"
+		"Creates one buffer on every device (or only on /dev/dmaaddN)\n"
+		"and prints what the CPU sees of it and what the device sees:\n"
+		"the CPU pages behind it, how many physically contiguous runs\n"
+		"they form (CPU segments), how many segments the device walks\n"
+		"(DMA segments), whether device addresses are IOVAs (an IOMMU\n"
+		"translates them) or physical addresses, and whether the mapping\n"
+		"is streaming (synced, maybe bounced through swiotlb) or\n"
+		"coherent. As root (CAP_SYS_ADMIN) it lists the first device\n"
+		"segments, address and length; otherwise addresses stay hidden.\n"
+		"Ends with a plain-language explanation of the result.\n"
+		"\n"
+		"Options:\n"
+		"  -d, --device N     only /dev/dmaaddN (default: every device)\n"
+		"  -s, --size BYTES   buffer size; K, M, G suffixes (default: 1M)\n"
+		"  -u, --userptr      a malloc()ed buffer registered as user\n"
+		"                     memory (the default)\n"
+		"  -a, --alloc        a buffer allocated by the driver (coherent\n"
+		"                     DMA memory)\n"
+		"  -h, --help         this help\n"
+		"\n"
+		EXIT_CODES_HELP,
+		progname);
 }
 
 static void try_help(const char *cmd)
@@ -696,6 +771,845 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------------------ */
+/* share                                                                    */
+/* ------------------------------------------------------------------------ */
+
+#define SHARE_POISON 0xdeadbeefU
+
+struct share_opts {
+	long device;
+	long child_device;
+	uint64_t size;
+	int64_t timeout_ns;
+};
+
+static int share_parse(int argc, char **argv, struct share_opts *o)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "child-device", required_argument, NULL, 'c' },
+		{ "size", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	unsigned int v;
+	int c;
+
+	o->device = -1;
+	o->child_device = -1;
+	o->size = DEFAULT_SHARE_SIZE;
+	o->timeout_ns = DEFAULT_DEMO_TIMEOUT_S * INT64_C(1000000000);
+
+	while ((c = getopt_long(argc, argv, "+d:c:s:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+		case 'c':
+			if (parse_uint(optarg, &v)) {
+				fprintf(stderr, "%s: share: bad device index '%s'\n",
+					progname, optarg);
+				return EXIT_USAGE;
+			}
+			if (c == 'd')
+				o->device = v;
+			else
+				o->child_device = v;
+			break;
+		case 's':
+			if (parse_size(optarg, &o->size) || !o->size ||
+			    o->size % 4 || o->size > SIZE_MAX) {
+				fprintf(stderr,
+					"%s: share: bad size '%s': need a positive"
+					" multiple of 4 bytes, e.g. 4096, 64K, 1M\n",
+					progname, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 't':
+			if (parse_uint(optarg, &v)) {
+				fprintf(stderr, "%s: share: bad timeout '%s'\n",
+					progname, optarg);
+				return EXIT_USAGE;
+			}
+			o->timeout_ns = v ? v * INT64_C(1000000000) :
+					    DMAADD_WAIT_FOREVER;
+			break;
+		case 'h':
+			usage_share(stdout);
+			return -1;
+		default:
+			try_help("share");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: share: unexpected argument '%s'\n",
+			progname, argv[optind]);
+		try_help("share");
+		return EXIT_USAGE;
+	}
+	return EXIT_PASS;
+}
+
+/* Describes an imported buffer from the importer's point of view. */
+static const char *share_import_what(const struct dmaadd_buffer *buf)
+{
+	switch (dmaadd_buffer_get_kind(buf)) {
+	case DMAADD_BUF_KIND_ALLOC:
+		return "the parent's very buffer (same device: no copy,"
+		       " no new mapping)";
+	case DMAADD_BUF_KIND_IMPORT:
+		return "another device's buffer, mapped for this device"
+		       " (streaming, synced around each job)";
+	default:
+		return "unexpected kind";
+	}
+}
+
+/*
+ * The child: a process with its own open device file, which reaches the
+ * parent's buffers only through the dma-buf descriptors it receives.
+ */
+static int share_child(int sock, const char *path, uint64_t count,
+		       int64_t timeout_ns)
+{
+	static const char *const names[3] = { "c", "a", "b" };
+	struct dmaadd_buffer *buf[3] = { NULL, NULL, NULL };
+	int fds[3] = { -1, -1, -1 };
+	struct dmaadd_device *dev = NULL;
+	int pid = (int)getpid();
+	int ret = EXIT_ERROR, i;
+	uint32_t status = 0;
+	uint64_t job_id;
+
+	for (i = 0; i < 3; i++) {
+		fds[i] = dmaadd_fd_recv(sock);
+		if (fds[i] < 0) {
+			fprintf(stderr, "%s: share: child: receiving descriptor"
+				" %d: %s\n", progname, i + 1, strerror(errno));
+			goto out;
+		}
+	}
+	printf("child  %d: received dma-buf descriptors %d (c), %d (a) and"
+	       " %d (b)\n", pid, fds[0], fds[1], fds[2]);
+
+	dev = dmaadd_device_open(path);
+	if (!dev) {
+		int err = errno;
+
+		fprintf(stderr, "%s: share: child: %s: %s\n", progname, path,
+			strerror(err));
+		hint_for_open_error(err);
+		goto out;
+	}
+	printf("child  %d: opened %s itself: its own open file, in which the"
+	       " parent's handles mean nothing\n", pid, path);
+
+	for (i = 0; i < 3; i++) {
+		buf[i] = dmaadd_buffer_import_dmabuf(dev, fds[i]);
+		if (!buf[i]) {
+			fprintf(stderr, "%s: share: child: importing %s: %s\n",
+				progname, names[i], strerror(errno));
+			goto out;
+		}
+		printf("child  %d: imported %s as handle %" PRIu32 ", %s: %s\n",
+		       pid, names[i], dmaadd_buffer_get_handle(buf[i]),
+		       dmaadd_buffer_is_read_only(buf[i]) ? "read-only" :
+							    "read-write",
+		       share_import_what(buf[i]));
+	}
+	for (i = 0; i < 3; i++) {
+		close(fds[i]);
+		fds[i] = -1;
+	}
+	printf("child  %d: closed the descriptors: the imports hold their own"
+	       " references\n", pid);
+
+	/* a came read-only: the kernel must refuse it as an output. */
+	{
+		const struct dmaadd_job_desc job = {
+			.size = sizeof(job),
+			.op = DMAADD_OP_ADD_I32,
+			.count = 1,
+			.a = { .buffer = buf[1] },
+			.b = { .buffer = buf[2] },
+			.c = { .buffer = buf[1] },
+		};
+
+		if (!dmaadd_device_submit(dev, &job, &job_id)) {
+			printf("child  %d: FAIL: a job writing into read-only a"
+			       " was accepted (job %" PRIu64 ")\n", pid, job_id);
+			dmaadd_device_wait(dev, job_id, timeout_ns, NULL);
+			ret = EXIT_FAIL;
+			goto out;
+		}
+		if (errno != EACCES) {
+			printf("child  %d: FAIL: a job writing into read-only a"
+			       " failed with %s, not EACCES\n", pid,
+			       strerror(errno));
+			ret = EXIT_FAIL;
+			goto out;
+		}
+		printf("child  %d: a job writing into read-only a is refused"
+		       " with EACCES, as it must be\n", pid);
+	}
+
+	{
+		const struct dmaadd_job_desc job = {
+			.size = sizeof(job),
+			.op = DMAADD_OP_ADD_I32,
+			.count = count,
+			.a = { .buffer = buf[1] },
+			.b = { .buffer = buf[2] },
+			.c = { .buffer = buf[0] },
+		};
+
+		if (dmaadd_device_submit(dev, &job, &job_id)) {
+			fprintf(stderr, "%s: share: child: submit: %s\n",
+				progname, strerror(errno));
+			goto out;
+		}
+		printf("child  %d: submitted job %" PRIu64 ": c[i] = a[i] + b[i]"
+		       " over %" PRIu64 " elements, into the parent's c\n",
+		       pid, job_id, count);
+		if (dmaadd_device_wait(dev, job_id, timeout_ns, &status)) {
+			int err = errno;
+
+			if (err == EIO) {
+				printf("child  %d: FAIL: job %" PRIu64
+				       " completed with status %" PRIu32
+				       " (%s)\n", pid, job_id, status,
+				       dmaadd_job_status_name(status));
+				ret = EXIT_FAIL;
+			} else if (err == ETIMEDOUT) {
+				printf("child  %d: FAIL: job %" PRIu64 " not"
+				       " complete in time\n", pid, job_id);
+				ret = EXIT_FAIL;
+			} else {
+				fprintf(stderr, "%s: share: child: wait: %s\n",
+					progname, strerror(err));
+			}
+			goto out;
+		}
+		printf("child  %d: job %" PRIu64 " completed: %s\n", pid,
+		       job_id, dmaadd_job_status_name(status));
+	}
+	ret = EXIT_PASS;
+
+out:
+	for (i = 0; i < 3; i++) {
+		dmaadd_buffer_free(buf[i]);
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	dmaadd_device_close(dev);
+	printf("child  %d: freed its buffers, closed the device, exits with"
+	       " status %d\n", pid, ret);
+	return ret;
+}
+
+/* Returns the number of wrong elements of c, a or b; prints a few. */
+static uint64_t share_verify(const uint32_t *a, const uint32_t *b,
+			     const uint32_t *c, uint64_t count)
+{
+	uint64_t i, bad = 0;
+
+	for (i = 0; i < count; i++) {
+		uint32_t ea = demo_a(i), eb = demo_b(i), ec = ea + eb;
+
+		if (c[i] == ec && a[i] == ea && b[i] == eb)
+			continue;
+		if (bad++ < MAX_MISMATCHES_SHOWN)
+			printf("  [%" PRIu64 "] c = 0x%08" PRIx32 ", expected"
+			       " 0x%08" PRIx32 "%s%s%s\n", i, c[i], ec,
+			       c[i] == SHARE_POISON ? " (never written)" : "",
+			       a[i] != ea ? "; input a changed" : "",
+			       b[i] != eb ? "; input b changed" : "");
+	}
+	return bad;
+}
+
+static int cmd_share(int argc, char **argv)
+{
+	struct dmaadd_buffer *ba = NULL, *bb = NULL, *bc = NULL;
+	struct dmaadd_device_info *info = NULL;
+	struct dmaadd_device *dev = NULL;
+	int fd_a = -1, fd_b = -1, fd_c = -1, sv[2] = { -1, -1 };
+	int pid = (int)getpid(), ret, wstatus, child_ret;
+	char size[32], child_path[PATH_MAX];
+	uint32_t *a, *b, *c;
+	uint64_t count, i, bad;
+	struct share_opts o;
+	pid_t child = -1;
+
+	ret = share_parse(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? EXIT_PASS : ret;
+	count = o.size / 4;
+	format_bytes(size, sizeof(size), o.size);
+
+	dev = open_device(o.device);
+	if (!dev)
+		return EXIT_ERROR;
+	if (o.child_device >= 0)
+		snprintf(child_path, sizeof(child_path), "/dev/dmaadd%ld",
+			 o.child_device);
+	else
+		snprintf(child_path, sizeof(child_path), "%s",
+			 dmaadd_device_get_path(dev));
+
+	ret = EXIT_ERROR;
+	info = dmaadd_device_get_info(dev);
+	if (!info) {
+		fprintf(stderr, "%s: share: %s\n", progname, strerror(errno));
+		goto out;
+	}
+	if (!dmaadd_device_info_supports_op(info, DMAADD_OP_ADD_I32)) {
+		fprintf(stderr, "%s: share: %s does not support add_i32\n",
+			progname, dmaadd_device_get_path(dev));
+		goto out;
+	}
+	if (o.size > dmaadd_device_info_get_max_buffer_size(info)) {
+		fprintf(stderr,
+			"%s: share: --size %" PRIu64 " is above the device's"
+			" max buffer size, %" PRIu64 " bytes\n", progname,
+			o.size, dmaadd_device_info_get_max_buffer_size(info));
+		ret = EXIT_USAGE;
+		goto out;
+	}
+
+	printf("dmaadd share: parent on %s (%s, %s IOMMU, %s bounce"
+	       " buffering), child on %s\n", dmaadd_device_get_path(dev),
+	       dmaadd_device_info_get_backend_name(info),
+	       dmaadd_device_info_has_iommu(info) ? "behind an" : "no",
+	       dmaadd_device_info_has_bounce(info) ? "with" : "no",
+	       child_path);
+
+	ba = dmaadd_buffer_alloc(dev, o.size);
+	bb = ba ? dmaadd_buffer_alloc(dev, o.size) : NULL;
+	bc = bb ? dmaadd_buffer_alloc(dev, o.size) : NULL;
+	if (!bc) {
+		fprintf(stderr, "%s: share: cannot allocate 3 x %s: %s\n",
+			progname, size, strerror(errno));
+		goto out;
+	}
+	a = dmaadd_buffer_get_data(ba);
+	b = dmaadd_buffer_get_data(bb);
+	c = dmaadd_buffer_get_data(bc);
+	for (i = 0; i < count; i++) {
+		a[i] = demo_a(i);
+		b[i] = demo_b(i);
+		c[i] = SHARE_POISON;
+	}
+	printf("parent %d: allocated a, b and c (%s each, %" PRIu64 " int32"
+	       " elements), filled a and b, poisoned c with 0x%08x\n",
+	       pid, size, count, SHARE_POISON);
+
+	fd_c = dmaadd_buffer_export_dmabuf(bc, 0);
+	fd_a = fd_c < 0 ? -1 :
+	       dmaadd_buffer_export_dmabuf(ba, DMAADD_EXPORT_READ_ONLY);
+	fd_b = fd_a < 0 ? -1 :
+	       dmaadd_buffer_export_dmabuf(bb, DMAADD_EXPORT_READ_ONLY);
+	if (fd_b < 0) {
+		fprintf(stderr, "%s: share: export: %s\n", progname,
+			strerror(errno));
+		goto out;
+	}
+	printf("parent %d: exported c read-write as dma-buf descriptor %d,"
+	       " a and b read-only as %d and %d\n", pid, fd_c, fd_a, fd_b);
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		fprintf(stderr, "%s: share: socketpair: %s\n", progname,
+			strerror(errno));
+		goto out;
+	}
+
+	fflush(stdout);
+	fflush(stderr);
+	child = fork();
+	if (child < 0) {
+		fprintf(stderr, "%s: share: fork: %s\n", progname,
+			strerror(errno));
+		goto out;
+	}
+	if (!child) {
+		/* Uses nothing of the parent's but the socket. */
+		close(sv[0]);
+		child_ret = share_child(sv[1], child_path, count,
+					o.timeout_ns);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(child_ret);
+	}
+	close(sv[1]);
+	sv[1] = -1;
+
+	if (dmaadd_fd_send(sv[0], fd_c) || dmaadd_fd_send(sv[0], fd_a) ||
+	    dmaadd_fd_send(sv[0], fd_b))
+		fprintf(stderr, "%s: share: sending the descriptors: %s\n",
+			progname, strerror(errno));
+	else
+		printf("parent %d: forked child %d and sent it the three"
+		       " descriptors over a unix socket (SCM_RIGHTS)\n", pid,
+		       (int)child);
+	close(fd_c);
+	close(fd_a);
+	close(fd_b);
+	fd_a = fd_b = fd_c = -1;
+	close(sv[0]);
+	sv[0] = -1;
+	printf("parent %d: closed its own descriptors; waiting for the"
+	       " child\n", pid);
+	fflush(stdout);
+
+	while (waitpid(child, &wstatus, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "%s: share: waitpid: %s\n", progname,
+				strerror(errno));
+			goto out;
+		}
+	}
+	if (WIFSIGNALED(wstatus)) {
+		printf("parent %d: FAIL: child %d was killed by signal %d\n",
+		       pid, (int)child, WTERMSIG(wstatus));
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	child_ret = WEXITSTATUS(wstatus);
+	printf("parent %d: child %d exited with status %d\n", pid, (int)child,
+	       child_ret);
+	if (child_ret != EXIT_PASS) {
+		if (child_ret == EXIT_FAIL)
+			printf("FAIL: the child's job failed\n");
+		ret = child_ret == EXIT_FAIL ? EXIT_FAIL : EXIT_ERROR;
+		goto out;
+	}
+
+	bad = share_verify(a, b, c, count);
+	printf("parent %d: checked all %" PRIu64 " elements of c through its"
+	       " own mapping, and that a and b are unchanged\n", pid, count);
+	if (bad) {
+		printf("FAIL: %" PRIu64 " of %" PRIu64 " elements wrong\n",
+		       bad, count);
+		ret = EXIT_FAIL;
+	} else {
+		printf("PASS: the child's job wrote all %" PRIu64 " elements"
+		       " of the parent's c\n", count);
+		ret = EXIT_PASS;
+	}
+
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	if (fd_a >= 0)
+		close(fd_a);
+	if (fd_b >= 0)
+		close(fd_b);
+	if (fd_c >= 0)
+		close(fd_c);
+	dmaadd_buffer_free(bc);
+	dmaadd_buffer_free(bb);
+	dmaadd_buffer_free(ba);
+	dmaadd_device_info_free(info);
+	dmaadd_device_close(dev);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* explain                                                                  */
+/* ------------------------------------------------------------------------ */
+
+struct explain_opts {
+	long device;
+	uint64_t size;
+	bool alloc;
+};
+
+static int explain_parse(int argc, char **argv, struct explain_opts *o)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "size", required_argument, NULL, 's' },
+		{ "userptr", no_argument, NULL, 'u' },
+		{ "alloc", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool userptr = false;
+	unsigned int v;
+	int c;
+
+	o->device = -1;
+	o->size = DEFAULT_EXPLAIN_SIZE;
+	o->alloc = false;
+
+	while ((c = getopt_long(argc, argv, "+d:s:uah", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (parse_uint(optarg, &v)) {
+				fprintf(stderr,
+					"%s: explain: bad device index '%s'\n",
+					progname, optarg);
+				return EXIT_USAGE;
+			}
+			o->device = v;
+			break;
+		case 's':
+			if (parse_size(optarg, &o->size) || !o->size ||
+			    o->size > SIZE_MAX) {
+				fprintf(stderr,
+					"%s: explain: bad size '%s': need a"
+					" positive number of bytes, e.g. 4096,"
+					" 64K, 1M\n", progname, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'u':
+			userptr = true;
+			break;
+		case 'a':
+			o->alloc = true;
+			break;
+		case 'h':
+			usage_explain(stdout);
+			return -1;
+		default:
+			try_help("explain");
+			return EXIT_USAGE;
+		}
+	}
+	if (userptr && o->alloc) {
+		fprintf(stderr, "%s: explain: --userptr and --alloc exclude"
+			" each other\n", progname);
+		try_help("explain");
+		return EXIT_USAGE;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: explain: unexpected argument '%s'\n",
+			progname, argv[optind]);
+		try_help("explain");
+		return EXIT_USAGE;
+	}
+	return EXIT_PASS;
+}
+
+/* Print @text as one paragraph, wrapped at 76 columns after @indent. */
+static void print_wrapped(const char *indent, const char *text)
+{
+	const size_t width = 76 - strlen(indent);
+	const char *p = text;
+
+	while (*p) {
+		size_t len = strlen(p), cut = len;
+
+		if (len > width) {
+			cut = width;
+			while (cut && p[cut] != ' ')
+				cut--;
+			if (!cut)
+				cut = width;
+		}
+		printf("%s%.*s\n", indent, (int)cut, p);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* The closing paragraph: why the numbers are what they are. */
+static void explain_paragraph(char *out, size_t len,
+			      const struct dmaadd_buffer_info *bi, bool bounce)
+{
+	uint64_t pages = dmaadd_buffer_info_get_cpu_pages(bi);
+	uint64_t cpu = dmaadd_buffer_info_get_cpu_segments(bi);
+	uint64_t dma = dmaadd_buffer_info_get_dma_segments(bi);
+	bool iova = dmaadd_buffer_info_is_iova(bi);
+	size_t n = 0;
+
+#define SAY(...)							\
+	do {								\
+		if (n < len)						\
+			n += (size_t)snprintf(out + n, len - n, __VA_ARGS__); \
+	} while (0)
+
+	if (!dmaadd_buffer_info_is_streaming(bi)) {
+		SAY("This buffer is coherent memory from dma_alloc_coherent():"
+		    " CPU and device see the same pages without any sync"
+		    " call. ");
+		if (iova)
+			SAY("Behind the IOMMU any size is one allocation,"
+			    " contiguous in IOVA space: the %" PRIu64 " CPU %s"
+			    " in %" PRIu64 " physical %s %s %" PRIu64
+			    " device %s. ", pages, plural(pages, "page", "pages"),
+			    cpu, plural(cpu, "run", "runs"),
+			    plural(cpu, "appears as", "appear as"), dma,
+			    plural(dma, "segment", "segments"));
+		else
+			SAY("Without an IOMMU coherent memory has to be"
+			    " physically contiguous, so each allocation is one"
+			    " run and one segment (%" PRIu64 " %s, %" PRIu64
+			    " %s); above 4 MiB the driver builds the buffer"
+			    " from several such chunks. ", cpu,
+			    plural(cpu, "run", "runs"), dma,
+			    plural(dma, "segment", "segments"));
+		if (bounce)
+			SAY("This device bounces streaming DMA through swiotlb,"
+			    " but coherent memory is never bounced: the device"
+			    " works on these very pages.");
+		else
+			SAY("Nothing is ever copied or bounced: the device"
+			    " works on these very pages.");
+		return;
+	}
+
+	if (iova && dma < cpu) {
+		SAY("The IOMMU merged %" PRIu64 " scattered %s (%" PRIu64
+		    " CPU %s) into %" PRIu64 " IOVA %s: the device sees one"
+		    " contiguous range where the CPU has pieces all over"
+		    " physical memory. That is why dma_map_sg() may return"
+		    " fewer entries than it was given (seed 004): a driver"
+		    " must program the device from the entries it returned,"
+		    " with sg_dma_address() and sg_dma_len(), never from the"
+		    " CPU side of the list.", cpu,
+		    plural(cpu, "run", "runs"), pages,
+		    plural(pages, "page", "pages"), dma,
+		    plural(dma, "segment", "segments"));
+	} else if (iova) {
+		SAY("An IOMMU translates this device's addresses, but it"
+		    " did not merge anything here: the %" PRIu64 " CPU %s"
+		    " in %" PRIu64 " physical %s map to %" PRIu64 " IOVA %s."
+		    " Whether entries are merged depends on the IOMMU driver"
+		    " and on alignment, so a driver must never assume it"
+		    " either way: it walks exactly the entries dma_map_sg()"
+		    " returned.", pages, plural(pages, "page", "pages"), cpu,
+		    plural(cpu, "run", "runs"), dma,
+		    plural(dma, "segment", "segments"));
+	} else if (bounce) {
+		SAY("No IOMMU, and streaming DMA is bounced through swiotlb:"
+		    " the device never touches these pages. Each of the %"
+		    PRIu64 " CPU %s (physically contiguous, and cut at 256"
+		    " KiB, the most swiotlb maps in one piece) got its own"
+		    " bounce slot, so the device walks %" PRIu64 " %s of"
+		    " bounce memory. The kernel copies the inputs into the"
+		    " slots before every job and the results back after it;"
+		    " that copy is what dma_sync_*_for_device() and"
+		    " dma_sync_*_for_cpu() do, and a driver that skips them"
+		    " reads stale data.", cpu, plural(cpu, "run", "runs"),
+		    dma, plural(dma, "segment", "segments"));
+	} else {
+		SAY("No IOMMU: device addresses are physical addresses, so"
+		    " each physically contiguous run is its own segment. The"
+		    " %" PRIu64 " CPU %s lie in %" PRIu64 " %s, and the"
+		    " device walks %" PRIu64 " %s. Memory from malloc() is"
+		    " scattered over physical memory; only an IOMMU could"
+		    " make it look contiguous to the device.", pages,
+		    plural(pages, "page", "pages"), cpu,
+		    plural(cpu, "run", "runs"), dma,
+		    plural(dma, "segment", "segments"));
+	}
+#undef SAY
+}
+
+static int explain_one(const char *path, const struct explain_opts *o)
+{
+	struct dmaadd_dma_segment segs[EXPLAIN_SEGMENTS_SHOWN];
+	struct dmaadd_device_info *info = NULL;
+	struct dmaadd_buffer_info *bi = NULL;
+	struct dmaadd_buffer *buf = NULL;
+	struct dmaadd_device *dev;
+	char size[32], text[1024];
+	int ret = -1, nsegs, i;
+	unsigned char *mem = NULL;
+	uint64_t pages, cpu, dma;
+	bool bounce;
+
+	dev = dmaadd_device_open(path);
+	if (!dev) {
+		int err = errno;
+
+		fprintf(stderr, "%s: %s: %s\n", progname, path, strerror(err));
+		hint_for_open_error(err);
+		return -1;
+	}
+	info = dmaadd_device_get_info(dev);
+	if (!info) {
+		fprintf(stderr, "%s: explain: %s: %s\n", progname, path,
+			strerror(errno));
+		goto out;
+	}
+	bounce = dmaadd_device_info_has_bounce(info);
+	format_bytes(size, sizeof(size), o->size);
+
+	printf("%s (%s, %s, %s):\n", path,
+	       dmaadd_device_info_get_backend_name(info),
+	       dmaadd_device_info_has_iommu(info) ? "behind an IOMMU" :
+						    "no IOMMU",
+	       bounce ? "streaming DMA bounced by swiotlb" :
+			"no bounce buffering");
+	if (o->size > dmaadd_device_info_get_max_buffer_size(info)) {
+		fprintf(stderr, "%s: explain: %s: --size %" PRIu64 " is above"
+			" the device's max buffer size, %" PRIu64 " bytes\n",
+			progname, path, o->size,
+			dmaadd_device_info_get_max_buffer_size(info));
+		goto out;
+	}
+
+	if (o->alloc) {
+		buf = dmaadd_buffer_alloc(dev, o->size);
+		if (!buf) {
+			fprintf(stderr, "%s: explain: %s: allocating %s: %s\n",
+				progname, path, size, strerror(errno));
+			goto out;
+		}
+		printf("  buffer:            %s allocated by the driver"
+		       " (handle %" PRIu32 "), mapped into this process\n",
+		       size, dmaadd_buffer_get_handle(buf));
+	} else {
+		mem = malloc(o->size);
+		if (!mem) {
+			fprintf(stderr, "%s: explain: %s\n", progname,
+				strerror(errno));
+			goto out;
+		}
+		/* Touch every page, as a program filling its array would. */
+		memset(mem, 0x5a, o->size);
+		buf = dmaadd_buffer_wrap_userptr(dev, mem, o->size, 0);
+		if (!buf) {
+			int err = errno;
+
+			fprintf(stderr, "%s: explain: %s: registering %s of"
+				" user memory: %s\n", progname, path, size,
+				strerror(err));
+			if (err == ENOMEM)
+				fprintf(stderr, "%s: pinned pages count against"
+					" RLIMIT_MEMLOCK ('ulimit -l'); try a"
+					" smaller --size or run as root\n",
+					progname);
+			goto out;
+		}
+		printf("  buffer:            %s from malloc(), %u bytes into"
+		       " its first page, registered as user memory (handle %"
+		       PRIu32 ")\n", size,
+		       (unsigned int)((uintptr_t)mem % (uintptr_t)sysconf(_SC_PAGESIZE)),
+		       dmaadd_buffer_get_handle(buf));
+	}
+
+	bi = dmaadd_buffer_get_info(buf);
+	if (!bi) {
+		fprintf(stderr, "%s: explain: %s: query: %s\n", progname, path,
+			strerror(errno));
+		goto out;
+	}
+	pages = dmaadd_buffer_info_get_cpu_pages(bi);
+	cpu = dmaadd_buffer_info_get_cpu_segments(bi);
+	dma = dmaadd_buffer_info_get_dma_segments(bi);
+
+	printf("  kind:              %s, %s\n",
+	       dmaadd_buffer_kind_name(dmaadd_buffer_info_get_kind(bi)),
+	       dmaadd_buffer_info_is_read_only(bi) ? "read-only" :
+						     "read-write");
+	printf("  CPU pages:         %" PRIu64 "\n", pages);
+	printf("  CPU segments:      %" PRIu64 " (runs of physically"
+	       " contiguous pages)\n", cpu);
+	printf("  DMA segments:      %" PRIu64 " (device-contiguous ranges"
+	       " the device walks)\n", dma);
+	printf("  device addresses:  %s\n",
+	       dmaadd_buffer_info_is_iova(bi) ?
+	       "IOVAs: an IOMMU translates them to physical addresses" :
+	       bounce && dmaadd_buffer_info_is_streaming(bi) ?
+	       "physical addresses of swiotlb bounce slots (no IOMMU)" :
+	       "physical addresses (no IOMMU)");
+	printf("  mapping:           %s\n",
+	       !dmaadd_buffer_info_is_streaming(bi) ?
+	       "coherent: no sync calls, never bounced" :
+	       bounce ? "streaming, bounced: copied to and from swiotlb"
+			" around every job" :
+	       "streaming: synced for the device before each job and for"
+	       " the CPU after it");
+
+	nsegs = dmaadd_buffer_query_dma_segments(buf, segs,
+						 EXPLAIN_SEGMENTS_SHOWN);
+	if (nsegs < 0 && errno == EPERM) {
+		printf("  device segments:   hidden: reading device addresses"
+		       " needs CAP_SYS_ADMIN (run as root)\n");
+	} else if (nsegs < 0) {
+		fprintf(stderr, "%s: explain: %s: device segments: %s\n",
+			progname, path, strerror(errno));
+		goto out;
+	} else {
+		printf("  device segments:   %s%d of %d (address, length):\n",
+		       nsegs > EXPLAIN_SEGMENTS_SHOWN ? "first " : "",
+		       nsegs > EXPLAIN_SEGMENTS_SHOWN ?
+		       EXPLAIN_SEGMENTS_SHOWN : nsegs, nsegs);
+		for (i = 0; i < nsegs && i < EXPLAIN_SEGMENTS_SHOWN; i++)
+			printf("    %3d  0x%016" PRIx64 "  %" PRIu64 " bytes\n",
+			       i, (uint64_t)segs[i].addr,
+			       (uint64_t)segs[i].len);
+	}
+
+	explain_paragraph(text, sizeof(text), bi, bounce);
+	printf("\n");
+	print_wrapped("  ", text);
+	ret = 0;
+
+out:
+	dmaadd_buffer_info_free(bi);
+	dmaadd_buffer_free(buf);
+	free(mem);
+	dmaadd_device_info_free(info);
+	dmaadd_device_close(dev);
+	return ret;
+}
+
+static int cmd_explain(int argc, char **argv)
+{
+	struct dmaadd_device_list *list;
+	struct explain_opts o;
+	size_t i, count;
+	int ret;
+
+	ret = explain_parse(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? EXIT_PASS : ret;
+
+	if (o.device >= 0) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/dev/dmaadd%ld", o.device);
+		return explain_one(path, &o) ? EXIT_ERROR : EXIT_PASS;
+	}
+
+	list = dmaadd_device_list_new(NULL);
+	if (!list) {
+		fprintf(stderr, "%s: cannot list /dev: %s\n", progname,
+			strerror(errno));
+		return EXIT_ERROR;
+	}
+	count = dmaadd_device_list_get_count(list);
+	ret = EXIT_PASS;
+	if (!count) {
+		fprintf(stderr, "%s: no dmaadd device in /dev\n", progname);
+		hint_for_open_error(ENOENT);
+		ret = EXIT_ERROR;
+	}
+	for (i = 0; i < count; i++) {
+		if (i)
+			printf("\n");
+		if (explain_one(dmaadd_device_list_get_path(list, i), &o))
+			ret = EXIT_ERROR;
+	}
+	dmaadd_device_list_free(list);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -739,6 +1653,14 @@ int main(int argc, char **argv)
 		argv[0] = (char *)"dmaadd demo";
 		return cmd_demo(argc, argv);
 	}
+	if (!strcmp(cmd, "share")) {
+		argv[0] = (char *)"dmaadd share";
+		return cmd_share(argc, argv);
+	}
+	if (!strcmp(cmd, "explain")) {
+		argv[0] = (char *)"dmaadd explain";
+		return cmd_explain(argc, argv);
+	}
 	if (!strcmp(cmd, "help")) {
 		if (argc < 2) {
 			usage_main(stdout);
@@ -746,6 +1668,10 @@ int main(int argc, char **argv)
 			usage_info(stdout);
 		} else if (!strcmp(argv[1], "demo")) {
 			usage_demo(stdout);
+		} else if (!strcmp(argv[1], "share")) {
+			usage_share(stdout);
+		} else if (!strcmp(argv[1], "explain")) {
+			usage_explain(stdout);
 		} else {
 			fprintf(stderr, "%s: unknown command '%s'\n", progname,
 				argv[1]);
