@@ -5,6 +5,7 @@
 # Debian 12. Fast and offline when everything is present (dpkg-query only);
 # runs `apt-get update` + `apt-get install` only for what is missing.
 # Works as root; otherwise uses sudo when available.
+# `deps.sh debug-kernel` adds what building tests/vm/debug.config needs.
 set -euo pipefail
 
 pkgs=(
@@ -21,6 +22,9 @@ pkgs=(
 	linux-source-6.1
 	xz-utils
 )
+if [ "${1:-}" = debug-kernel ]; then
+	pkgs+=(bc bison flex libelf-dev libssl-dev perl python3)
+fi
 
 # One dpkg-query call; packages it does not know are simply absent from its output.
 installed=" $(dpkg-query -W -f='${Package}:${Status}\n' "${pkgs[@]}" 2>/dev/null |
