@@ -259,6 +259,34 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* --size of a subcommand: a positive multiple of @multiple bytes. */
+static int parse_size_opt(const char *cmd, const char *arg, uint64_t multiple,
+			  uint64_t *size)
+{
+	if (parse_size(arg, size) || !*size || *size % multiple ||
+	    *size > SIZE_MAX) {
+		fprintf(stderr, "%s: %s: bad size '%s': need a positive multiple"
+			" of %" PRIu64 " bytes, e.g. 4096, 64K, 1M\n",
+			progname, cmd, arg, multiple);
+		return -1;
+	}
+	return 0;
+}
+
+/* --timeout of a subcommand: whole seconds, 0 for no limit. */
+static int parse_timeout_opt(const char *cmd, const char *arg,
+			     int64_t *timeout_ns)
+{
+	unsigned int v;
+
+	if (parse_uint(arg, &v)) {
+		fprintf(stderr, "%s: %s: bad timeout '%s'\n", progname, cmd, arg);
+		return -1;
+	}
+	*timeout_ns = v ? v * INT64_C(1000000000) : DMAADD_WAIT_FOREVER;
+	return 0;
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -543,23 +571,12 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
 			o->device = v;
 			break;
 		case 's':
-			if (parse_size(optarg, &o->size) || !o->size ||
-			    o->size % 4 || o->size > SIZE_MAX) {
-				fprintf(stderr,
-					"%s: demo: bad size '%s': need a positive"
-					" multiple of 4 bytes, e.g. 4096, 64K, 4M\n",
-					progname, optarg);
+			if (parse_size_opt("demo", optarg, 4, &o->size))
 				return EXIT_USAGE;
-			}
 			break;
 		case 't':
-			if (parse_uint(optarg, &v)) {
-				fprintf(stderr, "%s: demo: bad timeout '%s'\n",
-					progname, optarg);
+			if (parse_timeout_opt("demo", optarg, &o->timeout_ns))
 				return EXIT_USAGE;
-			}
-			o->timeout_ns = v ? v * INT64_C(1000000000) :
-					    DMAADD_WAIT_FOREVER;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -817,23 +834,12 @@ static int share_parse(int argc, char **argv, struct share_opts *o)
 				o->child_device = v;
 			break;
 		case 's':
-			if (parse_size(optarg, &o->size) || !o->size ||
-			    o->size % 4 || o->size > SIZE_MAX) {
-				fprintf(stderr,
-					"%s: share: bad size '%s': need a positive"
-					" multiple of 4 bytes, e.g. 4096, 64K, 1M\n",
-					progname, optarg);
+			if (parse_size_opt("share", optarg, 4, &o->size))
 				return EXIT_USAGE;
-			}
 			break;
 		case 't':
-			if (parse_uint(optarg, &v)) {
-				fprintf(stderr, "%s: share: bad timeout '%s'\n",
-					progname, optarg);
+			if (parse_timeout_opt("share", optarg, &o->timeout_ns))
 				return EXIT_USAGE;
-			}
-			o->timeout_ns = v ? v * INT64_C(1000000000) :
-					    DMAADD_WAIT_FOREVER;
 			break;
 		case 'h':
 			usage_share(stdout);
@@ -1258,14 +1264,8 @@ static int explain_parse(int argc, char **argv, struct explain_opts *o)
 			o->device = v;
 			break;
 		case 's':
-			if (parse_size(optarg, &o->size) || !o->size ||
-			    o->size > SIZE_MAX) {
-				fprintf(stderr,
-					"%s: explain: bad size '%s': need a"
-					" positive number of bytes, e.g. 4096,"
-					" 64K, 1M\n", progname, optarg);
+			if (parse_size_opt("explain", optarg, 1, &o->size))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'u':
 			userptr = true;
