@@ -90,7 +90,16 @@ struct dmaadd_buf *dmaadd_userptr_create(struct dmaadd_device *ddev, u64 addr,
 	if (ret)
 		goto err_unpin;
 
-	ret = dma_map_sgtable(dev, &buf->user_sgt, buf->dir, 0);
+	/*
+	 * The device owns the memory only while a job runs: each job syncs
+	 * its range before and after (dmaadd_buf_sync()), so neither the map
+	 * nor the unmap may copy. An unmap that copied would, under swiotlb,
+	 * put the bounce slot's stale contents over whatever the process
+	 * wrote since its last job. It also lets two handles (or two
+	 * devices) map the same user memory.
+	 */
+	ret = dma_map_sgtable(dev, &buf->user_sgt, buf->dir,
+			      DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret) {
 		ret = -ENOMEM;
 		goto err_free_sgt;
@@ -107,7 +116,7 @@ struct dmaadd_buf *dmaadd_userptr_create(struct dmaadd_device *ddev, u64 addr,
 	return buf;
 
 err_unmap:
-	dma_unmap_sgtable(dev, &buf->user_sgt, buf->dir, 0);
+	dma_unmap_sgtable(dev, &buf->user_sgt, buf->dir, DMA_ATTR_SKIP_CPU_SYNC);
 	buf->sgt = NULL;
 err_free_sgt:
 	sg_free_table(&buf->user_sgt);
@@ -126,7 +135,8 @@ void dmaadd_userptr_release(struct dmaadd_buf *buf)
 {
 	if (!buf->pages)
 		return;
-	dma_unmap_sgtable(buf->ddev->dev, &buf->user_sgt, buf->dir, 0);
+	dma_unmap_sgtable(buf->ddev->dev, &buf->user_sgt, buf->dir,
+			  DMA_ATTR_SKIP_CPU_SYNC);
 	sg_free_table(&buf->user_sgt);
 	unpin_user_pages_dirty_lock(buf->pages, buf->npages, !buf->read_only);
 	account_locked_vm(buf->mm, buf->npages, false);

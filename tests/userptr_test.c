@@ -264,6 +264,40 @@ TEST_F_TIMEOUT(userptr, reuse_many_jobs, 60)
 }
 
 /*
+ * The device owns registered memory only while a job runs. What the
+ * process writes after its last job survives FREE: releasing the mapping
+ * must not copy the device's view (under swiotlb, the bounce slots, still
+ * holding that job's operands and result) back over it.
+ */
+TEST_F(userptr, free_keeps_cpu_writes)
+{
+	const __u64 len = 64 * 1024, n = len / ELEM_SIZE;
+	__u32 *a = malloc(len), *b = malloc(len), *c = malloc(len);
+	__u32 ha, hb, hc;
+
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	ASSERT_NE(NULL, c);
+	dmaadd_fill_random(a, n, 11);
+	dmaadd_fill_random(b, n, 12);
+	test_ioctl_userptr(a, len, 0, &ha);
+	test_ioctl_userptr(b, len, 0, &hb);
+	test_ioctl_userptr(c, len, 0, &hc);
+	test_job(n, OPND(ha, 0), OPND(hb, 0), OPND(hc, 0));
+	ASSERT_SUM(a, b, c, n);
+	dmaadd_fill(a, n, 0xa5a5a5a5);
+	dmaadd_fill(c, n, 0xc3c3c3c3);
+	test_ioctl_free(ha);
+	test_ioctl_free(hb);
+	test_ioctl_free(hc);
+	ASSERT_FILLED(a, n, 0xa5a5a5a5);
+	ASSERT_FILLED(c, n, 0xc3c3c3c3);
+	free(a);
+	free(b);
+	free(c);
+}
+
+/*
  * Seed 003: an output the process never touched (no pages yet, or the
  * zero page) is faulted in for writing when registered; the process reads
  * the job's result there.
