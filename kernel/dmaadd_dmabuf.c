@@ -130,9 +130,18 @@ static struct sg_table *dmaadd_dmabuf_map(struct dma_buf_attachment *attach,
 	struct dmaadd_attachment *a = attach->priv;
 	int ret;
 
-	ret = dma_map_sgtable(attach->dev, &a->sgt, dir, 0);
+	/*
+	 * The pages are also our device's coherent allocation, which the
+	 * DMA-API debug code tracks as a mapping of its own: a second one
+	 * that does CPU cache maintenance is an "overlapping mapping". There
+	 * is no CPU cache to maintain for coherent memory, so skip it, then
+	 * hand the importer's mapping the current contents explicitly (the
+	 * copy into swiotlb bounce slots, if its device bounces).
+	 */
+	ret = dma_map_sgtable(attach->dev, &a->sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret)
 		return ERR_PTR(ret);
+	dma_sync_sgtable_for_device(attach->dev, &a->sgt, dir);
 	mutex_lock(&exp->lock);
 	a->mapped = true;
 	a->dir = dir;
@@ -151,6 +160,22 @@ static void dmaadd_dmabuf_unmap(struct dma_buf_attachment *attach,
 	a->mapped = false;
 	mutex_unlock(&exp->lock);
 	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
+}
+
+/*
+ * Sync a mapped attachment through its DMA side only: while the importer
+ * holds the table, CONFIG_DMABUF_DEBUG scrambles the CPU side (the page
+ * links) to catch importers that touch it, so dma_sync_sgtable_*() of the
+ * table would follow scrambled page pointers.
+ */
+static void dmaadd_dmabuf_sync_for_device(struct dmaadd_attachment *a)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(&a->sgt, sg, i)
+		dma_sync_single_for_device(a->dev, sg_dma_address(sg),
+					   sg_dma_len(sg), a->dir);
 }
 
 /*
@@ -180,7 +205,7 @@ static int dmaadd_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 	mutex_lock(&exp->lock);
 	list_for_each_entry(a, &exp->attachments, node)
 		if (a->mapped && a->dir != DMA_FROM_DEVICE)
-			dma_sync_sgtable_for_device(a->dev, &a->sgt, a->dir);
+			dmaadd_dmabuf_sync_for_device(a);
 	mutex_unlock(&exp->lock);
 	return 0;
 }
