@@ -105,6 +105,26 @@ static inline __u64 dmaadd_page_round(__u64 len)
 	return (len + page - 1) & ~(page - 1);
 }
 
+/* A /proc/meminfo field ("CmaTotal:") in KiB; 0 when the kernel has none. */
+static inline unsigned long long meminfo_kib(const char *field)
+{
+	unsigned long long kib = 0;
+	size_t len = strlen(field);
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, len)) {
+			kib = strtoull(line + len, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kib;
+}
+
 /* Device discovery */
 
 static inline int dmaadd_open_index(unsigned int index, int oflags)

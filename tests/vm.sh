@@ -6,10 +6,21 @@
 # Debian kernel the module was built for, from a busybox initramfs.
 #
 # Usage (from anywhere; works on the repository this script lives in):
-#   tests/vm.sh check [CONFIG...]  build, then for each CONFIG (default: all)
-#                                  boot a guest, insmod dmaadd.ko, run every
-#                                  executable in build/tests/, rmmod, check the
-#                                  kernel log; exit 0 only if nothing failed
+#   tests/vm.sh check [CONFIG...]  the whole suite: check-stock, then
+#                                  check-debug, one closing line for both
+#   tests/vm.sh check-stock [CONFIG...]
+#                                  build, then for each CONFIG (default: all)
+#                                  boot Debian's kernel, insmod dmaadd.ko, run
+#                                  every executable in build/tests/, rmmod,
+#                                  check the kernel log; plus the host checks
+#                                  (library unit tests, W=1 build, checkpatch)
+#   tests/vm.sh check-debug [CONFIG...]
+#                                  the same guests on a debug kernel built
+#                                  once from linux-source-6.1 with
+#                                  tests/vm/debug.config (KASAN, lockdep,
+#                                  DMA-API debug, kmemleak, udmabuf,
+#                                  dma-heaps; cached in ~/.cache/dmaadd, about
+#                                  12 minutes to build the first time)
 #   tests/vm.sh demo [CONFIG]      build, boot one guest (default: direct) and
 #                                  run `dmaadd info` and `dmaadd demo`
 #   tests/vm.sh shell [CONFIG]     build, boot one guest with an interactive
@@ -22,10 +33,12 @@
 #   swiotlb  swiotlb=force (every streaming mapping bounces)
 #
 # Output: one line per config, "direct: 57 passed, 0 failed, 1 skipped
-# (boot+suite 48 s)", then "N passed, N failed[, N skipped]" over all configs.
-# Artifacts in build/vm/<config>/: kernel.log (ttyS0: full kernel console),
-# tests.log (ttyS1: everything /init and the tests print), results.tsv,
-# failures.txt, qemu.cmd, qemu.log; build/vm/build.log; build/vm/initramfs.cpio.gz.
+# (boot+suite 48 s)" ("debug-direct: ..." on the debug kernel), then
+# "N passed, N failed[, N skipped]" over all configs.
+# Artifacts in build/vm/<config>/ (debug kernel: build/vm-debug/<config>/):
+# kernel.log (ttyS0: full kernel console), tests.log (ttyS1: everything /init
+# and the tests print), results.tsv, failures.txt, qemu.cmd, qemu.log; and
+# build.log, initramfs.cpio.gz one level up.
 #
 # Environment knobs:
 #   DMAADD_VM_TIMEOUT       seconds per guest before QEMU is killed and the
@@ -82,8 +95,55 @@ usage() {
 
 mode=${1:-}
 [ $# -gt 0 ] && shift
+label=
 case $mode in
 check)
+	# Both halves; each prints its own lines, the last line sums them.
+	rc=0 sum_p=0 sum_f=0 sum_s=0
+	mkdir -p "$out"
+	for half in check-stock check-debug; do
+		log=$out/$half.log
+		if [ "$half" = check-debug ]; then
+			DMAADD_VM_NO_HOST=1 "$0" "$half" "$@" 2>&1 | tee "$log" || rc=1
+		else
+			"$0" "$half" "$@" 2>&1 | tee "$log" || rc=1
+		fi
+		last=$(tail -n 1 "$log")
+		if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+			sum_p=$((sum_p + BASH_REMATCH[1]))
+			sum_f=$((sum_f + BASH_REMATCH[2]))
+			sum_s=$((sum_s + ${BASH_REMATCH[4]:-0}))
+		else
+			echo "vm.sh: $half ended without a closing line"
+			sum_f=$((sum_f + 1))
+			rc=1
+		fi
+	done
+	[ "$sum_f" -eq 0 ] || rc=1
+	line="$sum_p passed, $sum_f failed"
+	[ "$sum_s" -gt 0 ] && line+=", $sum_s skipped"
+	echo "$line"
+	exit "$rc"
+	;;
+check-debug)
+	# The same suite on the debug kernel of tests/vm/debug.config (KASAN,
+	# lockdep, DMA-API debug, kmemleak, ...; built once and cached). Its
+	# drm/vgem, udmabuf and dma-heaps are built in.
+	dbg_build=$(bash "$here/vm/debug-kernel.sh")
+	export DMAADD_KERNEL=$dbg_build/arch/x86/boot/bzImage
+	DMAADD_KVER=$(cat "$dbg_build/../kernelrelease")
+	export DMAADD_KVER
+	export DMAADD_KDIR=$dbg_build
+	export DMAADD_MODDIR=$dbg_build
+	extra_modules=${DMAADD_VM_MODULES-}
+	[ -n "${DMAADD_VM_OUT:-}" ] || out=$repo/build/vm-debug
+	label=debug-
+	mode=check
+	configs=("$@")
+	[ ${#configs[@]} -gt 0 ] || configs=("${all_configs[@]}")
+	;;
+check-stock)
+	mode=check
 	configs=("$@")
 	[ ${#configs[@]} -gt 0 ] || configs=("${all_configs[@]}")
 	;;
@@ -317,6 +377,13 @@ evaluate() {
 		printf -- '----- kernel log clean (%s) -----\n%s\n' "$dir/kernel.log" "$klog" \
 			>> "$dir/failures.txt"
 	fi
+	# The debug kernel has KUnit built in, so the module carries its KUnit
+	# suites (Kbuild) and they must have reported.
+	if [ -n "$label" ] && [ "$gmode" = check ] &&
+	   ! grep -q $'\tkunit: ' "$dir/results.tsv"; then
+		printf 'FAIL\tKUnit suites ran at insmod (no result in the log)\t\n' \
+			>> "$dir/results.tsv"
+	fi
 	if [ "$gmode" = check ] && [ "$ntests" -eq 0 ]; then
 		printf 'FAIL\ttest programs present (no executable in %s)\t\n' "$testsdir" \
 			>> "$dir/results.tsv"
@@ -335,27 +402,27 @@ evaluate() {
 	else
 		what=suite
 	fi
-	echo "$cfg: $p passed, $f failed, $s skipped (boot+$what $elapsed s)"
+	echo "$label$cfg: $p passed, $f failed, $s skipped (boot+$what $elapsed s)"
 	# Extra modules that did not load are reported, not counted.
 	tr -d '\r' < "$dir/tests.log" |
-		sed -n "s/^@@DMAADD-INFO \(insmod .* failed\)$/$cfg: note: \1/p"
+		sed -n "s/^@@DMAADD-INFO \(insmod .* failed\)$/$label$cfg: note: \1/p"
 	[ "$f" -eq 0 ] && return 0
 
-	echo "$cfg: FAILED:"
+	echo "$label$cfg: FAILED:"
 	awk -F '\t' '$1 == "FAIL" { print "  " $2 }' "$dir/results.tsv"
 	if [ -s "$dir/failures.txt" ]; then
-		echo "===== $cfg: output of failed tests ====="
+		echo "===== $label$cfg: output of failed tests ====="
 		cat "$dir/failures.txt"
 	fi
 	if [ "$qemu_rc" -ne 0 ] && [ "$timed_out" = 0 ]; then
-		echo "===== $cfg: QEMU exited with status $qemu_rc ($dir/qemu.log) ====="
+		echo "===== $label$cfg: QEMU exited with status $qemu_rc ($dir/qemu.log) ====="
 		tail -n 20 "$dir/qemu.log"
 	fi
-	echo "===== $cfg: last 40 lines of $dir/tests.log ====="
+	echo "===== $label$cfg: last 40 lines of $dir/tests.log ====="
 	tail -n 40 "$dir/tests.log" | tr -d '\r'
-	echo "===== $cfg: last 60 lines of $dir/kernel.log ====="
+	echo "===== $label$cfg: last 60 lines of $dir/kernel.log ====="
 	tail -n 60 "$dir/kernel.log" | tr -d '\r'
-	echo "===== $cfg: end (artifacts in $dir) ====="
+	echo "===== $label$cfg: end (artifacts in $dir) ====="
 }
 
 echo "vm: kernel $kver ($kernel), ${#configs[@]} config(s): ${configs[*]}," \
@@ -367,19 +434,19 @@ if [ "$mode" = shell ]; then
 fi
 
 for cfg in "${configs[@]}"; do
-	echo "$cfg: booting ..."
+	echo "$label$cfg: booting ..."
 	for attempt in $(seq 1 "$boot_attempts"); do
 		run_guest "$cfg" "$mode"
 		[ "$boot_hung" = 1 ] || break
 		rm -rf "$out/$cfg.boot-hang-$attempt"
 		mv "$out/$cfg" "$out/$cfg.boot-hang-$attempt"
-		echo "$cfg: the guest did not reach /init within $boot_timeout_s s" \
+		echo "$label$cfg: the guest did not reach /init within $boot_timeout_s s" \
 		     "(kernel log: $out/$cfg.boot-hang-$attempt/kernel.log)"
 		if [ "$attempt" -lt "$boot_attempts" ]; then
-			echo "$cfg: booting again ($((attempt + 1)) of $boot_attempts)"
+			echo "$label$cfg: booting again ($((attempt + 1)) of $boot_attempts)"
 		else
 			mv "$out/$cfg.boot-hang-$attempt" "$out/$cfg"
-			echo "$cfg: giving up after $boot_attempts boots"
+			echo "$label$cfg: giving up after $boot_attempts boots"
 		fi
 	done
 	evaluate "$cfg" "$mode"

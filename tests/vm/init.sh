@@ -7,7 +7,7 @@
 # ttyS0 is the kernel console; all output of this script and of the programs
 # it runs goes to ttyS1, framed by markers the host parses (tests/vm/parse.awk):
 #   @@DMAADD-BEGIN name / @@DMAADD-END name rc=N     one program
-#   @@DMAADD-RESULT ok|fail name                    one extra test result
+#   @@DMAADD-RESULT ok|fail|skip name               one extra test result
 #   @@DMAADD-INFO text                              informational
 #   @@DMAADD-DONE                                   reached the end
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -52,6 +52,8 @@ mark "INFO cfg=$cfg mode=$mode kernel=$(uname -r) cpus=$(grep -c ^processor /pro
 
 # DMA-API debugging (debug kernels only): report every error, not just the first.
 [ -w /sys/kernel/debug/dma-api/all_errors ] && echo 1 > /sys/kernel/debug/dma-api/all_errors
+# kmemleak (debug kernels only): forget what boot left, report what the suite leaks.
+[ -w /sys/kernel/debug/kmemleak ] && echo clear > /sys/kernel/debug/kmemleak
 
 # Extra modules (drm, vgem, ...) in dependency order; failures are only reported.
 if [ -s /etc/dmaadd/modules ]; then
@@ -71,6 +73,20 @@ if [ -f /dmaadd.ko ] && out=$(insmod /dmaadd.ko $INSMOD_ARGS 2>&1); then
 	[ -n "$out" ] && echo "$out"
 	mark "RESULT ok insmod dmaadd"
 	loaded=1
+	# KUnit suites compiled into the module (kernels with KUnit built in,
+	# see Kbuild) ran during insmod: one result per test case.
+	dmesg | sed 's/^\[[^]]*\] //' | awk '
+		/^    # Subtest: dmaadd_/ { suite = $3; next }
+		suite != "" && /^    (not )?ok [0-9]+ / {
+			st = ($1 == "not") ? "fail" : "ok"
+			name = $0
+			sub(/^ *(not )?ok [0-9]+ (- )?/, "", name)
+			if (name ~ /# SKIP/) st = "skip"
+			sub(/ *#.*$/, "", name)
+			print "@@DMAADD-RESULT " st " kunit: " suite "." name
+			next
+		}
+		/^(not )?ok [0-9]+ / { suite = "" }'
 else
 	[ -n "$out" ] && echo "$out"
 	[ -f /dmaadd.ko ] || echo "init: /dmaadd.ko is missing from the initramfs"
@@ -81,12 +97,15 @@ run() { # name cmd...
 	name=$1
 	shift
 	mark "BEGIN $name"
+	# The kernel log says which program a report came from.
+	echo "dmaaddvm: running $name" > /dev/kmsg
 	if [ "$PROG_TIMEOUT" -gt 0 ] 2>/dev/null; then
 		(cd /tmp && exec timeout -s KILL "$PROG_TIMEOUT" "$@")
 	else
 		(cd /tmp && exec "$@")
 	fi
 	rc=$?
+	echo "dmaaddvm: $name exited $rc" > /dev/kmsg
 	mark "END $name rc=$rc"
 }
 
@@ -106,12 +125,19 @@ check)
 			mark "RESULT fail rmmod dmaadd"
 		fi
 	fi
-	# Leak scan (debug kernels with kmemleak only): objects must be >5 s old.
+	# Leak scan (debug kernels with kmemleak only): what boot leaked was
+	# cleared before the tests; objects must be >5 s old to be reported.
 	if [ -w /sys/kernel/debug/kmemleak ]; then
 		echo scan > /sys/kernel/debug/kmemleak
 		sleep 6
 		echo scan > /sys/kernel/debug/kmemleak
-		cat /sys/kernel/debug/kmemleak
+		leaks=$(cat /sys/kernel/debug/kmemleak)
+		if [ -z "$leaks" ]; then
+			mark "RESULT ok kmemleak scan after the suite"
+		else
+			echo "$leaks" | head -n 200
+			mark "RESULT fail kmemleak scan after the suite"
+		fi
 	fi
 	;;
 demo)

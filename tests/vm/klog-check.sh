@@ -8,13 +8,16 @@
 # "module verification failed" (unsigned out-of-tree module taint) is normal.
 # Besides the usual splats, "Call Trace:" and "page allocation failure" count:
 # a failed high-order allocation without __GFP_NOWARN prints only those.
+# Lockdep's reports start with "WARNING:" or "BUG:"; its boot banner
+# ("RCU lockdep checking is enabled") is not one.
 set -euo pipefail
 
 log=$1
 [ -f "$log" ] || { echo "klog-check: $log missing"; exit 1; }
 
 bad='WARNING:|BUG:|Oops|KASAN|DMA-API:|possible recursive locking|possible circular locking'
-bad+='|lockdep|kmemleak:.*suspected memory leak|general protection fault|Kernel panic'
+bad+='|DEBUG_LOCKS_WARN_ON|lockdep is turned off|kmemleak:.*suspected memory leak'
+bad+='|general protection fault|Kernel panic'
 bad+='|UBSAN|INFO: task .* blocked|refcount_t:|list_add corruption|list_del corruption'
 bad+='|Call Trace:|page allocation failure'
 

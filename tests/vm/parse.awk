@@ -13,7 +13,7 @@
 # "not ok N name" (fail), "... # SKIP reason" (skip); indented or "#" lines
 # are diagnostics. Then: rc != 0 without any "not ok" -> one extra failure
 # (rc 4 = KSFT_SKIP is a skip); no TAP line and rc 0 -> one pass; BEGIN
-# without END -> one failure. @@DMAADD-RESULT ok|fail NAME -> one result.
+# without END -> one failure. @@DMAADD-RESULT ok|fail|skip NAME -> one result.
 # A missing @@DMAADD-DONE (or a timeout) -> one failure.
 
 function emit(st, name, detail) {
@@ -110,6 +110,8 @@ function marker(m,    f, n, rc, name, i) {
 			name = name (i > 3 ? " " : "") f[i]
 		if (f[2] == "ok") {
 			emit("PASS", name, "")
+		} else if (f[2] == "skip") {
+			emit("SKIP", name, "")
 		} else {
 			emit("FAIL", name, "")
 			block(name, lastlines(loose, 60))
