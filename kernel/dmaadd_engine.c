@@ -279,11 +279,12 @@ static void dmaadd_add_i32(void *c, const void *a, const void *b, size_t n)
 			      get_unaligned((const u32 *)b), (u32 *)c);
 }
 
-static void dmaadd_engine_compute(struct dmaadd_engine *eng, u64 len)
+/* c = a + b over @len bytes of the three operands' runs. */
+static void dmaadd_runs_compute(const struct dmaadd_runs *runs, u64 len)
 {
-	struct dmaadd_stream a = { .runs = &eng->runs[DMAADD_HW_OP_A] };
-	struct dmaadd_stream b = { .runs = &eng->runs[DMAADD_HW_OP_B] };
-	struct dmaadd_stream c = { .runs = &eng->runs[DMAADD_HW_OP_C] };
+	struct dmaadd_stream a = { .runs = &runs[DMAADD_HW_OP_A] };
+	struct dmaadd_stream b = { .runs = &runs[DMAADD_HW_OP_B] };
+	struct dmaadd_stream c = { .runs = &runs[DMAADD_HW_OP_C] };
 
 	while (len) {
 		size_t n = min3(dmaadd_stream_avail(&a), dmaadd_stream_avail(&b),
@@ -343,7 +344,7 @@ static u32 dmaadd_engine_run(struct dmaadd_engine *eng, dma_addr_t desc_addr)
 		}
 	}
 
-	dmaadd_engine_compute(eng, len);
+	dmaadd_runs_compute(eng->runs, len);
 	ret = DMAADD_HW_STATUS_DONE;
 
 write_status:
@@ -465,3 +466,7 @@ void dmaadd_engine_destroy(struct dmaadd_engine *eng)
 		kvfree(eng->runs[i].run);
 	kfree(eng);
 }
+
+#ifdef DMAADD_KUNIT
+#include "tests/dmaadd_engine_test.c"
+#endif

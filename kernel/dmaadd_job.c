@@ -75,6 +75,33 @@ static bool dmaadd_ranges_overlap(u64 a, u64 b, u64 len)
 	return a < b + len && b < a + len;
 }
 
+/*
+ * The scalar checks of SUBMIT, before anything is looked up: @len is the
+ * byte length of each operand's range.
+ */
+static int dmaadd_job_check_args(const struct dmaadd_submit *args, u64 *len)
+{
+	const struct dmaadd_operand *ops[DMAADD_HW_NR_OPS] = {
+		&args->a, &args->b, &args->c,
+	};
+	u64 end;
+	int i;
+
+	if (args->flags || args->__reserved)
+		return -EINVAL;
+	if (args->op != DMAADD_OP_ADD_I32 || !args->count)
+		return -EINVAL;
+	if (check_mul_overflow(args->count, (u64)DMAADD_ELEM_SIZE, len))
+		return -EOVERFLOW;
+	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
+		if (ops[i]->flags || !IS_ALIGNED(ops[i]->offset, DMAADD_ELEM_SIZE))
+			return -EINVAL;
+		if (check_add_overflow(ops[i]->offset, *len, &end))
+			return -EOVERFLOW;
+	}
+	return 0;
+}
+
 int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
 		      bool nonblock)
 {
@@ -86,22 +113,13 @@ int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
 	struct dmaadd_buf *bufs[DMAADD_HW_NR_OPS] = {};
 	struct dmaadd_hw_desc *desc;
 	struct dmaadd_job *job;
-	u64 len, end, id;
+	u64 len, id;
 	bool read_only;
 	int i, ret;
 
-	if (args->flags || args->__reserved)
-		return -EINVAL;
-	if (args->op != DMAADD_OP_ADD_I32 || !args->count)
-		return -EINVAL;
-	if (check_mul_overflow(args->count, (u64)DMAADD_ELEM_SIZE, &len))
-		return -EOVERFLOW;
-	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
-		if (ops[i]->flags || !IS_ALIGNED(ops[i]->offset, DMAADD_ELEM_SIZE))
-			return -EINVAL;
-		if (check_add_overflow(ops[i]->offset, len, &end))
-			return -EOVERFLOW;
-	}
+	ret = dmaadd_job_check_args(args, &len);
+	if (ret)
+		return ret;
 
 	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
 		bufs[i] = dmaadd_file_get_buf(df, ops[i]->handle, &read_only);
@@ -274,3 +292,7 @@ void dmaadd_job_fini(struct dmaadd_job *job, struct dma_pool *pool)
 	if (job->desc)
 		dma_pool_free(pool, job->desc, job->desc_dma);
 }
+
+#ifdef DMAADD_KUNIT
+#include "tests/dmaadd_job_test.c"
+#endif

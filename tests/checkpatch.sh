@@ -22,4 +22,4 @@ if [ -z "$script" ]; then
 fi
 
 exec perl "$script" --strict --no-tree --terse --show-types -f \
-	kernel/*.c kernel/*.h uapi/linux/dmaadd.h
+	kernel/*.c kernel/*.h kernel/tests/*.c uapi/linux/dmaadd.h
