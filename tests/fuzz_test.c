@@ -29,12 +29,20 @@
 #define FUZZ_MAX_FDS		16
 #define FUZZ_SCRATCH_PAGES	64
 #define FUZZ_LIVE_BYTES		(256ULL << 20)
+/*
+ * DMA-API debugging warns once a cacheline is in more than 8 live mappings
+ * (it suspects a leak), and imports and user memory buffers are mappings
+ * of pages the fuzzer reuses (its scratch area, its exports, which are also
+ * our coherent allocations): at most 6 of them live at a time.
+ */
+#define FUZZ_MAX_STREAMING	6
 
 struct fuzz {
 	__u64 rnd;
 	int dev[2];
 	__u32 handles[2][FUZZ_MAX_HANDLES];
 	__u64 lengths[2][FUZZ_MAX_HANDLES];
+	bool streaming[2][FUZZ_MAX_HANDLES];	/* import or userptr */
 	unsigned int nhandles[2];
 	__u32 freed[2];			/* a handle freed earlier */
 	__u64 live_bytes;
@@ -181,13 +189,30 @@ static void *fuzz_argp(struct fuzz *f, void *arg, size_t len)
 	}
 }
 
-static void fuzz_add_handle(struct fuzz *f, int d, __u32 handle, __u64 len)
+static void fuzz_add_handle(struct fuzz *f, int d, __u32 handle, __u64 len,
+			    bool streaming)
 {
+	unsigned int i;
+
+	for (i = 0; i < f->nhandles[d]; i++)
+		if (f->handles[d][i] == handle)	/* a re-import's same handle */
+			return;
 	if (f->nhandles[d] == FUZZ_MAX_HANDLES)
 		return;
 	f->handles[d][f->nhandles[d]] = handle;
 	f->lengths[d][f->nhandles[d]] = len;
+	f->streaming[d][f->nhandles[d]] = streaming;
 	f->nhandles[d]++;
+}
+
+static unsigned int fuzz_streaming(struct fuzz *f)
+{
+	unsigned int d, i, n = 0;
+
+	for (d = 0; d < 2; d++)
+		for (i = 0; i < f->nhandles[d]; i++)
+			n += f->streaming[d][i];
+	return n;
 }
 
 static void fuzz_forget_handle(struct fuzz *f, int d, __u32 handle)
@@ -201,18 +226,26 @@ static void fuzz_forget_handle(struct fuzz *f, int d, __u32 handle)
 			f->live_bytes -= f->lengths[d][i];
 		f->handles[d][i] = f->handles[d][--f->nhandles[d]];
 		f->lengths[d][i] = f->lengths[d][f->nhandles[d]];
+		f->streaming[d][i] = f->streaming[d][f->nhandles[d]];
 		f->freed[d] = handle;
 		return;
 	}
 }
 
-static void fuzz_free_one(struct fuzz *f, int d)
+static void fuzz_free_one(struct fuzz *f, int d, bool streaming_only)
 {
 	struct dmaadd_buf_free cmd = { .size = sizeof(cmd) };
+	unsigned int i;
 
 	if (!f->nhandles[d])
 		return;
-	cmd.handle = f->handles[d][fuzz_below(f, f->nhandles[d])];
+	i = fuzz_below(f, f->nhandles[d]);
+	if (streaming_only)
+		for (i = 0; i < f->nhandles[d] && !f->streaming[d][i]; i++)
+			;
+	if (i == f->nhandles[d])
+		return;
+	cmd.handle = f->handles[d][i];
 	ioctl(f->dev[d], DMAADD_IOCTL_BUF_FREE, &cmd);
 	fuzz_forget_handle(f, d, cmd.handle);
 }
@@ -315,13 +348,13 @@ static void fuzz_track(struct fuzz *f, int d, unsigned int nr,
 	switch (nr) {
 	case DMAADD_CMD_BUF_ALLOC:
 		f->live_bytes += a->alloc.length;
-		fuzz_add_handle(f, d, a->alloc.handle, a->alloc.length);
+		fuzz_add_handle(f, d, a->alloc.handle, a->alloc.length, false);
 		break;
 	case DMAADD_CMD_BUF_IMPORT:
-		fuzz_add_handle(f, d, a->import.handle, 0);
+		fuzz_add_handle(f, d, a->import.handle, 0, true);
 		break;
 	case DMAADD_CMD_BUF_USERPTR:
-		fuzz_add_handle(f, d, a->userptr.handle, 0);
+		fuzz_add_handle(f, d, a->userptr.handle, 0, true);
 		break;
 	case DMAADD_CMD_BUF_FREE:
 		fuzz_forget_handle(f, d, a->free.handle);
@@ -337,7 +370,11 @@ static void fuzz_track(struct fuzz *f, int d, unsigned int nr,
 		break;
 	}
 	while (f->live_bytes > FUZZ_LIVE_BYTES || f->nhandles[d] == FUZZ_MAX_HANDLES)
-		fuzz_free_one(f, d);
+		fuzz_free_one(f, d, false);
+	while (fuzz_streaming(f) > FUZZ_MAX_STREAMING) {
+		fuzz_free_one(f, 0, true);
+		fuzz_free_one(f, 1, true);
+	}
 }
 
 /* Every errno some table of uapi/linux/dmaadd.h lists. */

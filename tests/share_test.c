@@ -354,6 +354,33 @@ TEST_F(share, export_unknown_handle)
 	test_err_export(ENOENT, 0, 0);
 }
 
+/*
+ * No free descriptor (RLIMIT_NOFILE): the dma-buf is made, dma_buf_fd()
+ * fails, and the export is undone. The buffer is unharmed: with the limit
+ * back, it exports, and it frees.
+ */
+TEST_F(share, export_emfile)
+{
+	struct rlimit old, lim;
+	struct dmaadd_buf buf;
+	int lowest, dfd;
+
+	test_buf_create(self->page, &buf);
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
+	lowest = dup(0);
+	ASSERT_LE(0, lowest);
+	close(lowest);
+	lim = old;
+	lim.rlim_cur = (rlim_t)lowest;	/* every descriptor below is taken */
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &lim));
+	test_err_export(EMFILE, buf.handle, 0);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
+	test_ioctl_export(buf.handle, 0, &dfd);
+	close(dfd);
+	dmaadd_buf_unmap(&buf);
+	test_ioctl_free(buf.handle);
+}
+
 TEST_F(share, export_freed_handle)
 {
 	struct dmaadd_buf buf;
