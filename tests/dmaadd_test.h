@@ -105,24 +105,33 @@ static inline __u64 dmaadd_page_round(__u64 len)
 	return (len + page - 1) & ~(page - 1);
 }
 
-/* A /proc/meminfo field ("CmaTotal:") in KiB; 0 when the kernel has none. */
-static inline unsigned long long meminfo_kib(const char *field)
+/*
+ * The number after @key in a /proc file of "key value" lines
+ * (proc_field("/proc/meminfo", "CmaTotal:"), in kB there;
+ * proc_field("/proc/vmstat", "nr_foll_pin_acquired ")); 0 when absent.
+ */
+static inline unsigned long long proc_field(const char *path, const char *key)
 {
-	unsigned long long kib = 0;
-	size_t len = strlen(field);
+	unsigned long long v = 0;
+	size_t len = strlen(key);
 	char line[128];
-	FILE *f = fopen("/proc/meminfo", "re");
+	FILE *f = fopen(path, "re");
 
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, field, len)) {
-			kib = strtoull(line + len, NULL, 10);
+		if (!strncmp(line, key, len)) {
+			v = strtoull(line + len, NULL, 10);
 			break;
 		}
 	}
 	fclose(f);
-	return kib;
+	return v;
+}
+
+static inline unsigned long long meminfo_kib(const char *field)
+{
+	return proc_field("/proc/meminfo", field);
 }
 
 /* Device discovery */

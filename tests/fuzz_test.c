@@ -418,22 +418,6 @@ static int fuzz_reopen(struct fuzz *f, int d)
 	return f->dev[d] < 0 ? -1 : 0;
 }
 
-static __u64 vmstat(const char *name)
-{
-	size_t len = strlen(name);
-	unsigned long long v = 0;
-	char line[128];
-	FILE *fp = fopen("/proc/vmstat", "re");
-
-	if (!fp)
-		return 0;
-	while (fgets(line, sizeof(line), fp))
-		if (!strncmp(line, name, len) && line[len] == ' ')
-			v = strtoull(line + len + 1, NULL, 10);
-	fclose(fp);
-	return v;
-}
-
 /* 1, 2, 3 for the guest harness's direct, iommu, swiotlb configs. */
 static __u64 fuzz_default_seed(void)
 {
@@ -577,8 +561,8 @@ TEST_F_TIMEOUT(fuzz, ioctls, 600)
 	close(f->dev[1]);
 	close(f->null_fd);
 	for (i = 0; i < 100; i++) {	/* queued jobs finish, then release */
-		pins_acq = vmstat("nr_foll_pin_acquired");
-		pins_rel = vmstat("nr_foll_pin_released");
+		pins_acq = proc_field("/proc/vmstat", "nr_foll_pin_acquired ");
+		pins_rel = proc_field("/proc/vmstat", "nr_foll_pin_released ");
 		if (pins_acq == pins_rel)
 			break;
 		usleep(50 * 1000);
