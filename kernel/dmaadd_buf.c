@@ -179,6 +179,8 @@ struct dmaadd_buf *dmaadd_buf_create(struct dmaadd_device *ddev, u32 kind,
 	buf->kind = kind;
 	buf->size = size;
 	buf->alloc_size = PAGE_ALIGN(size);
+	dma_resv_init(&buf->own_resv);
+	buf->resv = &buf->own_resv;
 	return buf;
 }
 
@@ -262,6 +264,7 @@ static void dmaadd_buf_release(struct kref *ref)
 		dmaadd_userptr_release(buf);
 		break;
 	}
+	dma_resv_fini(&buf->own_resv);
 	kfree(buf);
 	dmaadd_device_put(ddev);
 }

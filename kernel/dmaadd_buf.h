@@ -7,6 +7,7 @@
 #define __DMAADD_BUF_H__
 
 #include <linux/dma-direction.h>
+#include <linux/dma-resv.h>
 #include <linux/kref.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
@@ -36,6 +37,13 @@ struct dmaadd_buf {
 	bool need_sync;			/* streaming mapping that needs syncs */
 	u64 size;			/* bytes jobs may address */
 	size_t alloc_size;		/* size rounded up to pages */
+
+	/*
+	 * Fences of the jobs using the buffer: @own_resv, which an export
+	 * shares with its dma-buf, or an imported dma-buf's.
+	 */
+	struct dma_resv own_resv;
+	struct dma_resv *resv;
 
 	/* DMAADD_BUF_KIND_ALLOC */
 	unsigned int nchunks;

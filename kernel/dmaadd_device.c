@@ -6,11 +6,13 @@
  */
 
 #include <linux/device.h>
+#include <linux/dma-fence.h>
 #include <linux/dmapool.h>
 #include <linux/err.h>
 #include <linux/idr.h>
 #include <linux/slab.h>
 
+#include "dmaadd_debugfs.h"
 #include "dmaadd_device.h"
 #include "dmaadd_engine.h"
 #include "dmaadd_file.h"
@@ -26,7 +28,9 @@ static DEFINE_IDA(dmaadd_ida);
 static void dmaadd_device_irq(void *data, dma_addr_t desc, u32 status)
 {
 	struct dmaadd_device *ddev = data;
+	struct dmaadd_job_refs refs;
 	struct dmaadd_job *job;
+	bool cookie;
 
 	spin_lock(&ddev->queue_lock);
 	job = list_first_entry_or_null(&ddev->queue, struct dmaadd_job, node);
@@ -40,7 +44,10 @@ static void dmaadd_device_irq(void *data, dma_addr_t desc, u32 status)
 		dev_err_ratelimited(ddev->dev, "completion for an unknown descriptor\n");
 		return;
 	}
-	dmaadd_job_complete(job, status);
+	cookie = dma_fence_begin_signalling();
+	dmaadd_job_complete(job, status, &refs);
+	dma_fence_end_signalling(cookie);
+	dmaadd_job_put_refs(&refs);
 
 	/* Last: device removal waits for this and may then free @ddev. */
 	if (atomic_dec_and_test(&ddev->active))
@@ -53,12 +60,12 @@ static void dmaadd_device_irq(void *data, dma_addr_t desc, u32 status)
  * dmaadd_device_queue() - ring a job's descriptor into the engine
  * @ddev: device
  * @job: job with its descriptor filled in
- * @nonblock: fail with -EAGAIN instead of sleeping when the ring is full
+ * @wait: sleep (uninterruptibly) while the ring is full
  *
- * Return: 0, -EAGAIN or -ERESTARTSYS.
+ * Return: 0, or -EAGAIN when the ring is full and @wait is false.
  */
 int dmaadd_device_queue(struct dmaadd_device *ddev, struct dmaadd_job *job,
-			bool nonblock)
+			bool wait)
 {
 	int ret;
 
@@ -70,14 +77,11 @@ int dmaadd_device_queue(struct dmaadd_device *ddev, struct dmaadd_job *job,
 			list_add_tail(&job->node, &ddev->queue);
 		}
 		spin_unlock(&ddev->queue_lock);
-		if (ret != -EBUSY)
-			return ret;
-		if (nonblock)
+		if (!ret)
+			return 0;
+		if (!wait)
 			return -EAGAIN;
-		ret = wait_event_interruptible(ddev->queue_wq,
-					       !dmaadd_engine_ring_full(ddev->engine));
-		if (ret)
-			return ret;
+		wait_event(ddev->queue_wq, !dmaadd_engine_ring_full(ddev->engine));
 	}
 }
 
@@ -95,6 +99,7 @@ static void dmaadd_device_release(struct kref *ref)
 	dma_pool_destroy(ddev->desc_pool);
 	ida_free(&dmaadd_ida, ddev->index);
 	put_device(ddev->dev);
+	mutex_destroy(&ddev->files_lock);
 	kfree(ddev);
 }
 
@@ -119,6 +124,8 @@ struct dmaadd_device *dmaadd_device_create(struct device *dev, u32 backend)
 	INIT_LIST_HEAD(&ddev->queue);
 	atomic_set(&ddev->active, 0);
 	init_waitqueue_head(&ddev->queue_wq);
+	mutex_init(&ddev->files_lock);
+	INIT_LIST_HEAD(&ddev->files);
 
 	ret = ida_alloc(&dmaadd_ida, GFP_KERNEL);
 	if (ret < 0)
@@ -151,6 +158,7 @@ struct dmaadd_device *dmaadd_device_create(struct device *dev, u32 backend)
 	if (ret)
 		goto err_destroy_engine;
 
+	dmaadd_debugfs_add_device(ddev);
 	dev_info(dev, "%s: DMA through %s\n", ddev->name,
 		 dmaadd_engine_iommu(ddev->engine) ? "an IOMMU" : "dma-direct");
 	return ddev;
@@ -165,6 +173,7 @@ err_free_index:
 	ida_free(&dmaadd_ida, ddev->index);
 err_put_dev:
 	put_device(dev);
+	mutex_destroy(&ddev->files_lock);
 	kfree(ddev);
 	return ERR_PTR(ret);
 }
@@ -173,11 +182,13 @@ err_put_dev:
  * The device is going away: no new opens, then wait until the engine has
  * finished every job. Open files, mappings and buffers keep their
  * references; the drivers forbid unbinding through sysfs, so this only runs
- * at module unload, when no file is open.
+ * at module unload, when no file is open and no job fence exists (each
+ * holds the module), so no job is queued behind a fence either.
  */
 void dmaadd_device_remove(struct dmaadd_device *ddev)
 {
 	misc_deregister(&ddev->misc);
+	dmaadd_debugfs_remove_device(ddev);
 	wait_event(ddev->queue_wq, !atomic_read(&ddev->active));
 	dmaadd_device_put(ddev);
 }

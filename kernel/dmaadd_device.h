@@ -9,10 +9,12 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
+struct dentry;
 struct device;
 struct dma_pool;
 struct dmaadd_engine;
@@ -34,6 +36,17 @@ struct dmaadd_device {
 	struct list_head queue;		/* jobs rung into the engine, in order */
 	atomic_t active;		/* jobs queued or still completing */
 	wait_queue_head_t queue_wq;	/* ring space, device idle */
+
+	struct mutex files_lock;	/* protects files */
+	struct list_head files;		/* open files, for debugfs */
+	struct dentry *debugfs;
+	struct {
+		atomic64_t jobs;	/* completed, whatever the status */
+		atomic64_t faults;
+		atomic64_t invalid;
+		atomic64_t bytes;	/* elements * 4, of jobs that ran */
+		atomic64_t latency_ns;	/* sum, submit to completion */
+	} stats;
 };
 
 struct dmaadd_device *dmaadd_device_create(struct device *dev, u32 backend);
@@ -41,6 +54,6 @@ void dmaadd_device_remove(struct dmaadd_device *ddev);
 void dmaadd_device_get(struct dmaadd_device *ddev);
 void dmaadd_device_put(struct dmaadd_device *ddev);
 int dmaadd_device_queue(struct dmaadd_device *ddev, struct dmaadd_job *job,
-			bool nonblock);
+			bool wait);
 
 #endif /* __DMAADD_DEVICE_H__ */

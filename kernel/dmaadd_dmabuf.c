@@ -310,6 +310,7 @@ int dmaadd_dmabuf_export(struct dmaadd_buf *buf, bool read_only)
 	exp_info.size = buf->alloc_size;
 	exp_info.flags = read_only ? O_RDONLY : O_RDWR;
 	exp_info.priv = exp;
+	exp_info.resv = &buf->own_resv;
 	dmabuf = dma_buf_export(&exp_info);
 	if (IS_ERR(dmabuf)) {
 		dmaadd_buf_put(buf);
@@ -365,6 +366,7 @@ struct dmaadd_buf *dmaadd_dmabuf_import(struct dmaadd_device *ddev, int fd,
 	}
 	/* From here on releasing the buffer undoes what was done. */
 	buf->dmabuf = dmabuf;
+	buf->resv = dmabuf->resv;
 	buf->read_only = *read_only;
 	buf->dir = buf->read_only ? DMA_TO_DEVICE : DMA_BIDIRECTIONAL;
 

@@ -15,9 +15,11 @@
 #include <linux/pci.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include <linux/dmaadd.h>
 
+#include "dmaadd_debugfs.h"
 #include "dmaadd_device.h"
 #include "dmaadd_drv.h"
 
@@ -33,6 +35,8 @@ module_param(max_buffer_mb, uint, 0444);
 MODULE_PARM_DESC(max_buffer_mb, "Largest buffer ALLOC accepts, in MiB (default 256)");
 
 static struct platform_device **dmaadd_pdevs;
+
+struct workqueue_struct *dmaadd_wq;
 
 u64 dmaadd_max_buffer_size(void)
 {
@@ -136,9 +140,14 @@ static int __init dmaadd_init(void)
 	if (nr_platform > DMAADD_MAX_PLATFORM || !max_buffer_mb)
 		return -EINVAL;
 
+	dmaadd_wq = alloc_workqueue("dmaadd", WQ_UNBOUND, 0);
+	if (!dmaadd_wq)
+		return -ENOMEM;
+	dmaadd_debugfs_init();
+
 	ret = platform_driver_register(&dmaadd_platform_driver);
 	if (ret)
-		return ret;
+		goto err_destroy_wq;
 
 	dmaadd_pdevs = kcalloc(nr_platform, sizeof(*dmaadd_pdevs), GFP_KERNEL);
 	if (!dmaadd_pdevs) {
@@ -163,6 +172,9 @@ err_unregister_pdevs:
 	dmaadd_unregister_pdevs(i);
 err_unregister_platform_driver:
 	platform_driver_unregister(&dmaadd_platform_driver);
+err_destroy_wq:
+	dmaadd_debugfs_exit();
+	destroy_workqueue(dmaadd_wq);
 	return ret;
 }
 
@@ -171,6 +183,9 @@ static void __exit dmaadd_exit(void)
 	pci_unregister_driver(&dmaadd_pci_driver);
 	dmaadd_unregister_pdevs(nr_platform);
 	platform_driver_unregister(&dmaadd_platform_driver);
+	/* Last file references may still be dropped from ring work. */
+	destroy_workqueue(dmaadd_wq);
+	dmaadd_debugfs_exit();
 }
 
 module_init(dmaadd_init);

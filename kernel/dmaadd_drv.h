@@ -7,6 +7,11 @@
 
 #include <linux/types.h>
 
+struct workqueue_struct;
+
+/* Runs the files' ring work; drained before the module goes away. */
+extern struct workqueue_struct *dmaadd_wq;
+
 u64 dmaadd_max_buffer_size(void);
 
 #endif /* __DMAADD_DRV_H__ */

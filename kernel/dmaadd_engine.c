@@ -66,6 +66,8 @@ struct dmaadd_engine {
 	dmaadd_engine_irq_t irq;
 	void *irq_data;
 
+	atomic_t fault_in;	/* the n-th next descriptor faults (test hook) */
+
 	struct dmaadd_runs runs[DMAADD_HW_NR_OPS];
 };
 
@@ -326,6 +328,12 @@ static u32 dmaadd_engine_run(struct dmaadd_engine *eng, dma_addr_t desc_addr)
 	if (dmaadd_engine_access(eng, dom, desc_addr, &desc, sizeof(desc), false))
 		return DMAADD_HW_STATUS_FAULT;
 
+	/* An injected bus error: as if a page of the data did not translate. */
+	if (atomic_read(&eng->fault_in) && atomic_dec_and_test(&eng->fault_in)) {
+		ret = DMAADD_HW_STATUS_FAULT;
+		goto write_status;
+	}
+
 	count = le64_to_cpu(desc.count);
 	if (le32_to_cpu(desc.opcode) != DMAADD_HW_OP_ADD_I32 || !count ||
 	    check_mul_overflow(count, (u64)DMAADD_ELEM_SIZE, &len)) {
@@ -407,6 +415,21 @@ int dmaadd_engine_doorbell(struct dmaadd_engine *eng, dma_addr_t desc)
 	spin_unlock(&eng->ring_lock);
 	wake_up(&eng->wq);
 	return 0;
+}
+
+/**
+ * dmaadd_engine_inject_fault() - make a later descriptor fault
+ * @eng: the engine
+ * @nth: 1 for the next descriptor the engine reads, 2 for the one after
+ *	it, ...; 0 cancels
+ *
+ * The descriptor ends with DMAADD_HW_STATUS_FAULT before any data is
+ * touched, as if one of its pages did not translate. A test hook, reached
+ * through debugfs.
+ */
+void dmaadd_engine_inject_fault(struct dmaadd_engine *eng, unsigned int nth)
+{
+	atomic_set(&eng->fault_in, nth);
 }
 
 bool dmaadd_engine_ring_full(struct dmaadd_engine *eng)

@@ -24,6 +24,7 @@ struct dmaadd_engine *dmaadd_engine_create(struct device *dev,
 void dmaadd_engine_destroy(struct dmaadd_engine *eng);
 int dmaadd_engine_doorbell(struct dmaadd_engine *eng, dma_addr_t desc);
 bool dmaadd_engine_ring_full(struct dmaadd_engine *eng);
+void dmaadd_engine_inject_fault(struct dmaadd_engine *eng, unsigned int nth);
 bool dmaadd_engine_iommu(struct dmaadd_engine *eng);
 
 #endif /* __DMAADD_ENGINE_H__ */

@@ -10,10 +10,12 @@
  * Copyright (C) 2026 The dmaadd authors
  */
 
+#include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/fdtable.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
 #include <linux/uaccess.h>
@@ -42,6 +44,7 @@ static void dmaadd_file_release_ref(struct kref *ref)
 
 	for (i = 0; i < DMAADD_MAX_JOBS; i++)
 		dmaadd_job_fini(&df->jobs[i], ddev->desc_pool);
+	mutex_destroy(&df->ring_lock);
 	mutex_destroy(&df->import_lock);
 	mutex_destroy(&df->submit_lock);
 	kvfree(df);
@@ -119,10 +122,19 @@ static int dmaadd_file_open(struct inode *inode, struct file *filp)
 	xa_init_flags(&df->bufs, XA_FLAGS_ALLOC1);
 	mutex_init(&df->submit_lock);
 	mutex_init(&df->import_lock);
+	mutex_init(&df->ring_lock);
+	INIT_WORK(&df->ring_work, dmaadd_job_ring_work);
 	init_waitqueue_head(&df->wq);
 	df->next_id = 1;
+	df->fence_context = dma_fence_context_alloc(1);
+	df->dep_context = dma_fence_context_alloc(1);
 	dmaadd_device_get(ddev);
 	df->ddev = ddev;
+	df->pid = task_tgid_vnr(current);
+	get_task_comm(df->comm, current);
+	mutex_lock(&ddev->files_lock);
+	list_add_tail(&df->dev_node, &ddev->files);
+	mutex_unlock(&ddev->files_lock);
 
 	filp->private_data = df;
 	return nonseekable_open(inode, filp);
@@ -135,8 +147,13 @@ static int dmaadd_file_open(struct inode *inode, struct file *filp)
 static int dmaadd_file_release(struct inode *inode, struct file *filp)
 {
 	struct dmaadd_file *df = filp->private_data;
+	struct dmaadd_device *ddev = df->ddev;
 	unsigned long handle;
 	void *entry;
+
+	mutex_lock(&ddev->files_lock);
+	list_del(&df->dev_node);
+	mutex_unlock(&ddev->files_lock);
 
 	xa_for_each(&df->bufs, handle, entry)
 		dmaadd_buf_put(xa_untag_pointer(entry));
@@ -145,23 +162,32 @@ static int dmaadd_file_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-/* Copy in an extensible argument struct whose first member is its size. */
-static int dmaadd_copy_args(void *karg, size_t ksize, unsigned long arg,
-			    u32 *usize)
+/*
+ * Copy in an extensible argument struct whose first member is its size,
+ * which must be at least @minsize (the struct's first version).
+ */
+static int dmaadd_copy_args_min(void *karg, size_t ksize, size_t minsize,
+				void __user *uarg, u32 *usize)
 {
-	void __user *uarg = (void __user *)arg;
 	u32 size;
 	int ret;
 
 	if (get_user(size, (u32 __user *)uarg))
 		return -EFAULT;
-	if (size < ksize)
+	if (size < minsize)
 		return -EINVAL;
 	ret = copy_struct_from_user(karg, ksize, uarg, size);
 	if (ret)
 		return ret;
 	*usize = size;
 	return 0;
+}
+
+static int dmaadd_copy_args(void *karg, size_t ksize, unsigned long arg,
+			    u32 *usize)
+{
+	return dmaadd_copy_args_min(karg, ksize, ksize, (void __user *)arg,
+				    usize);
 }
 
 static int dmaadd_copy_result(unsigned long arg, const void *karg,
@@ -412,21 +438,112 @@ static int dmaadd_ioctl_buf_query(struct dmaadd_file *df, unsigned long arg)
 	return dmaadd_copy_result(arg, &args, sizeof(args), usize);
 }
 
+/* The out-fence fds of jobs whose results userspace never got. */
+static void dmaadd_close_out_fences(struct dmaadd_submit *jobs,
+				    unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		if (jobs[i].flags & DMAADD_SUBMIT_OUT_FENCE)
+			close_fd(jobs[i].out_fence_fd);
+}
+
 static int dmaadd_ioctl_submit(struct dmaadd_file *df, struct file *filp,
 			       unsigned long arg)
 {
 	struct dmaadd_submit args;
-	u32 usize;
+	u32 usize, error_index;
+	int ret;
+
+	ret = dmaadd_copy_args_min(&args, sizeof(args), DMAADD_SUBMIT_SIZE_VER0,
+				   (void __user *)arg, &usize);
+	if (ret)
+		return ret;
+	ret = dmaadd_job_submit(df, &args, 1, filp->f_flags & O_NONBLOCK,
+				&error_index);
+	if (ret)
+		return ret;
+	/* The job runs whatever happens here; its id is in the history. */
+	ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);
+	if (ret)
+		dmaadd_close_out_fences(&args, 1);
+	return ret;
+}
+
+static void __user *dmaadd_batch_elem(const struct dmaadd_submit_batch *args,
+				      unsigned int i)
+{
+	return u64_to_user_ptr(args->jobs_ptr + (u64)i * args->stride);
+}
+
+static int dmaadd_ioctl_submit_batch(struct dmaadd_file *df, struct file *filp,
+				     unsigned long arg)
+{
+	struct dmaadd_submit_batch args;
+	struct dmaadd_submit *jobs;
+	u32 usize, esize;
+	unsigned int i;
 	int ret;
 
 	ret = dmaadd_copy_args(&args, sizeof(args), arg, &usize);
 	if (ret)
 		return ret;
-	ret = dmaadd_job_submit(df, &args, filp->f_flags & O_NONBLOCK);
+	if (args.flags || args.__reserved)
+		return -EINVAL;
+	if (!args.count || args.count > DMAADD_MAX_JOBS)
+		return -EINVAL;
+	if (args.stride < DMAADD_SUBMIT_SIZE_VER0 ||
+	    !IS_ALIGNED(args.stride, 8) || args.stride > SZ_4K)
+		return -EINVAL;
+
+	jobs = kvcalloc(args.count, sizeof(*jobs), GFP_KERNEL);
+	if (!jobs)
+		return -ENOMEM;
+
+	/* Each element keeps its own size in jobs[i].size. */
+	for (i = 0; i < args.count; i++) {
+		void __user *elem = dmaadd_batch_elem(&args, i);
+
+		if (get_user(esize, (u32 __user *)elem))
+			ret = -EFAULT;
+		else if (esize > args.stride)
+			ret = -EINVAL;
+		else
+			ret = dmaadd_copy_args_min(&jobs[i], sizeof(jobs[i]),
+						   DMAADD_SUBMIT_SIZE_VER0,
+						   elem, &esize);
+		if (ret) {
+			args.error_index = i;
+			goto out_report;
+		}
+	}
+
+	ret = dmaadd_job_submit(df, jobs, args.count,
+				filp->f_flags & O_NONBLOCK, &args.error_index);
 	if (ret)
-		return ret;
-	/* The job runs whatever happens here; its id is in the history. */
-	return dmaadd_copy_result(arg, &args, sizeof(args), usize);
+		goto out_report;
+
+	/* The jobs run whatever happens here; their ids are in the history. */
+	for (i = 0; i < args.count; i++) {
+		ret = dmaadd_copy_result((unsigned long)dmaadd_batch_elem(&args, i),
+					 &jobs[i], sizeof(jobs[i]), jobs[i].size);
+		if (ret)
+			break;
+	}
+	args.first_job_id = jobs[0].job_id;
+	if (!ret)
+		ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);
+	if (ret)
+		dmaadd_close_out_fences(jobs, args.count);
+	kvfree(jobs);
+	return ret;
+
+out_report:
+	/* Best effort: the error itself is what matters. */
+	dmaadd_copy_result(arg, &args, sizeof(args), usize);
+	kvfree(jobs);
+	return ret;
 }
 
 static int dmaadd_ioctl_wait(struct dmaadd_file *df, unsigned long arg)
@@ -468,6 +585,8 @@ static long dmaadd_file_ioctl(struct file *filp, unsigned int cmd,
 		return dmaadd_ioctl_buf_userptr(df, arg);
 	case DMAADD_IOCTL_BUF_QUERY:
 		return dmaadd_ioctl_buf_query(df, arg);
+	case DMAADD_IOCTL_SUBMIT_BATCH:
+		return dmaadd_ioctl_submit_batch(df, filp, arg);
 	default:
 		return -ENOTTY;
 	}

@@ -8,8 +8,10 @@
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "dmaadd_job.h"
@@ -29,11 +31,19 @@ struct dmaadd_device;
 struct dmaadd_file {
 	struct kref ref;		/* the open file and each job in flight */
 	struct dmaadd_device *ddev;
+	struct list_head dev_node;	/* in ddev->files while open */
+	pid_t pid;			/* of the opener, for debugfs */
+	char comm[TASK_COMM_LEN];
 	struct xarray bufs;		/* handle -> tagged struct dmaadd_buf */
 
 	struct mutex import_lock;	/* one handle per imported buffer */
 	struct mutex submit_lock;	/* job ids and queue order */
 	u64 next_id;			/* id the next job gets */
+	u64 fence_context;		/* of the jobs' fences, seqno = id */
+	u64 dep_context;		/* of their dependency fence arrays */
+	struct mutex ring_lock;		/* rung_id, staged jobs' slots */
+	u64 rung_id;			/* jobs up to this id are rung */
+	struct work_struct ring_work;	/* rings jobs whose deps signalled */
 	u64 completed_id;		/* jobs up to this id have completed */
 	wait_queue_head_t wq;		/* job completions */
 	u64 history[DMAADD_JOB_HISTORY];	/* job id << 8 | status */

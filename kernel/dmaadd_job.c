@@ -2,31 +2,76 @@
 /*
  * dmaadd jobs.
  *
- * SUBMIT validates every scalar before it looks anything up, and looks
- * everything up before it touches a job slot; then it writes the descriptor
- * (device addresses only) and rings the engine. A job holds a reference on
- * its file and on each buffer until the engine reports it complete.
+ * SUBMIT (one job or a batch) runs in phases, so that a batch either is
+ * queued whole or not at all:
+ *
+ *  1. check every scalar, look up every handle and in-fence, and allocate
+ *     what each job needs (fence, fd) - nothing is locked yet;
+ *  2. reserve job slots (the per-file limit on jobs in flight);
+ *  3. lock the reservation objects of all the buffers (ww mutexes);
+ *  4. collect each job's dependencies, reserve room for its fences and make
+ *     its sync_file - the last step that can fail;
+ *  5. commit: publish the fences in the reservation objects, write the
+ *     descriptors (device addresses only) and queue the jobs.
+ *
+ * A queued job is rung into the device in job id order once its
+ * dependencies have signalled: right away from SUBMIT when nothing holds
+ * it, otherwise from the file's ring work, which a dependency's fence
+ * callback schedules. A job holds a reference on its file and on each
+ * buffer until the engine reports it complete; its fence signals then.
  *
  * Copyright (C) 2026 The dmaadd authors
  */
 
 #include <linux/dma-direction.h>
+#include <linux/dma-fence-array.h>
+#include <linux/dma-fence-unwrap.h>
+#include <linux/dma-resv.h>
 #include <linux/dmapool.h>
+#include <linux/file.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/overflow.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/sync_file.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include <linux/dmaadd.h>
 
 #include "dmaadd_buf.h"
 #include "dmaadd_device.h"
+#include "dmaadd_drv.h"
+#include "dmaadd_fence.h"
 #include "dmaadd_file.h"
 #include "dmaadd_job.h"
 
 #define DMAADD_ELEM_SIZE	4
 #define DMAADD_HISTORY_SHIFT	8
+#define DMAADD_SUBMIT_FLAGS	(DMAADD_SUBMIT_IN_FENCE | DMAADD_SUBMIT_OUT_FENCE)
+
+/* One job of a SUBMIT while it is being prepared. */
+struct dmaadd_job_req {
+	struct dmaadd_submit *args;
+	u64 len;
+	struct dmaadd_buf *bufs[DMAADD_HW_NR_OPS];
+	bool read_only[DMAADD_HW_NR_OPS];
+	struct dma_fence *in_fence;
+	struct dma_fence *fence;	/* allocated in phase 1, live from 4 */
+	bool fence_live;
+	struct dma_fence *dep;
+	struct sync_file *sync_file;
+	int out_fd;
+};
+
+/* The distinct reservation objects of a SUBMIT's buffers. */
+struct dmaadd_resv_set {
+	struct dma_resv **resv;
+	unsigned int *adds;		/* fences each will get */
+	unsigned int nr;
+	struct ww_acquire_ctx ctx;
+};
 
 static bool dmaadd_job_done(struct dmaadd_file *df, u64 id)
 {
@@ -40,13 +85,15 @@ static bool dmaadd_job_slot_free(struct dmaadd_file *df, u64 id)
 	return id <= DMAADD_MAX_JOBS || dmaadd_job_done(df, id - DMAADD_MAX_JOBS);
 }
 
-static bool dmaadd_job_next_free(struct dmaadd_file *df)
+/* Room for @count more jobs: the slot of the last of them is free. */
+static bool dmaadd_job_room(struct dmaadd_file *df, unsigned int count)
 {
-	return dmaadd_job_slot_free(df, READ_ONCE(df->next_id));
+	return dmaadd_job_slot_free(df, READ_ONCE(df->next_id) + count - 1);
 }
 
-/* Take the submit lock with a free slot for the next id. */
-static int dmaadd_job_reserve(struct dmaadd_file *df, bool nonblock)
+/* Take the submit lock with free slots for the next @count ids. */
+static int dmaadd_job_reserve(struct dmaadd_file *df, unsigned int count,
+			      bool nonblock)
 {
 	int ret;
 
@@ -54,12 +101,12 @@ static int dmaadd_job_reserve(struct dmaadd_file *df, bool nonblock)
 		ret = mutex_lock_interruptible(&df->submit_lock);
 		if (ret)
 			return ret;
-		if (dmaadd_job_slot_free(df, df->next_id))
+		if (dmaadd_job_room(df, count))
 			return 0;
 		mutex_unlock(&df->submit_lock);
 		if (nonblock)
 			return -EAGAIN;
-		ret = wait_event_interruptible(df->wq, dmaadd_job_next_free(df));
+		ret = wait_event_interruptible(df->wq, dmaadd_job_room(df, count));
 		if (ret)
 			return ret;
 	}
@@ -87,9 +134,13 @@ static int dmaadd_job_check_args(const struct dmaadd_submit *args, u64 *len)
 	u64 end;
 	int i;
 
-	if (args->flags || args->__reserved)
+	if (args->flags & ~DMAADD_SUBMIT_FLAGS || args->__reserved)
 		return -EINVAL;
 	if (args->op != DMAADD_OP_ADD_I32 || !args->count)
+		return -EINVAL;
+	if (!(args->flags & DMAADD_SUBMIT_IN_FENCE) && args->in_fence_fd)
+		return -EINVAL;
+	if (args->out_fence_fd)
 		return -EINVAL;
 	if (check_mul_overflow(args->count, (u64)DMAADD_ELEM_SIZE, len))
 		return -EOVERFLOW;
@@ -102,127 +153,519 @@ static int dmaadd_job_check_args(const struct dmaadd_submit *args, u64 *len)
 	return 0;
 }
 
-int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
-		      bool nonblock)
+/* Phase 1 for one job: checks, lookups and allocations. */
+static int dmaadd_job_prepare(struct dmaadd_file *df, struct dmaadd_job_req *req)
 {
+	struct dmaadd_submit *args = req->args;
 	const struct dmaadd_operand *ops[DMAADD_HW_NR_OPS] = {
 		[DMAADD_HW_OP_A] = &args->a,
 		[DMAADD_HW_OP_B] = &args->b,
 		[DMAADD_HW_OP_C] = &args->c,
 	};
-	struct dmaadd_buf *bufs[DMAADD_HW_NR_OPS] = {};
-	struct dmaadd_hw_desc *desc;
-	struct dmaadd_job *job;
-	u64 len, id;
-	bool read_only;
 	int i, ret;
 
-	ret = dmaadd_job_check_args(args, &len);
+	req->out_fd = -1;
+	ret = dmaadd_job_check_args(args, &req->len);
 	if (ret)
 		return ret;
 
 	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
-		bufs[i] = dmaadd_file_get_buf(df, ops[i]->handle, &read_only);
-		if (!bufs[i]) {
-			ret = -ENOENT;
-			goto err_put_bufs;
-		}
-		if (ops[i]->offset + len > bufs[i]->size) {
-			ret = -ERANGE;
-			goto err_put_bufs;
-		}
+		req->bufs[i] = dmaadd_file_get_buf(df, ops[i]->handle,
+						   &req->read_only[i]);
+		if (!req->bufs[i])
+			return -ENOENT;
+		if (ops[i]->offset + req->len > req->bufs[i]->size)
+			return -ERANGE;
 	}
-	/* read_only is the output's: the last looked up. */
-	if (read_only) {
-		ret = -EACCES;
-		goto err_put_bufs;
-	}
+	if (req->read_only[DMAADD_HW_OP_C])
+		return -EACCES;
 
 	/* In place is fine, element by element; a shifted overlap is not. */
 	for (i = DMAADD_HW_OP_A; i <= DMAADD_HW_OP_B; i++) {
-		if (bufs[i] == bufs[DMAADD_HW_OP_C] &&
+		if (req->bufs[i] == req->bufs[DMAADD_HW_OP_C] &&
 		    ops[i]->offset != args->c.offset &&
-		    dmaadd_ranges_overlap(ops[i]->offset, args->c.offset, len)) {
-			ret = -EINVAL;
-			goto err_put_bufs;
+		    dmaadd_ranges_overlap(ops[i]->offset, args->c.offset,
+					  req->len))
+			return -EINVAL;
+	}
+
+	if (args->flags & DMAADD_SUBMIT_IN_FENCE) {
+		req->in_fence = sync_file_get_fence(args->in_fence_fd);
+		if (!req->in_fence)
+			return -EINVAL;
+	}
+
+	req->fence = dmaadd_fence_alloc();
+	if (!req->fence)
+		return -ENOMEM;
+
+	if (args->flags & DMAADD_SUBMIT_OUT_FENCE) {
+		req->out_fd = get_unused_fd_flags(O_CLOEXEC);
+		if (req->out_fd < 0)
+			return req->out_fd;
+	}
+	return 0;
+}
+
+/* Drop what a request still holds: everything, if its job was not queued. */
+static void dmaadd_job_req_fini(struct dmaadd_job_req *req)
+{
+	int i;
+
+	if (req->sync_file)
+		fput(req->sync_file->file);
+	if (req->out_fd >= 0)
+		put_unused_fd(req->out_fd);
+	dma_fence_put(req->dep);
+	if (req->fence_live) {
+		/* Nobody waits for it, but a fence always signals. */
+		dma_fence_set_error(req->fence, -ECANCELED);
+		dma_fence_signal(req->fence);
+		dma_fence_put(req->fence);
+	} else if (req->fence) {
+		dmaadd_fence_free_unused(req->fence);
+	}
+	dma_fence_put(req->in_fence);
+	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
+		if (req->bufs[i])
+			dmaadd_buf_put(req->bufs[i]);
+}
+
+static int dmaadd_resv_set_init(struct dmaadd_resv_set *set,
+				struct dmaadd_job_req *reqs, unsigned int count)
+{
+	unsigned int i, j, k, max = count * DMAADD_HW_NR_OPS;
+
+	set->resv = kmalloc_array(max, sizeof(*set->resv), GFP_KERNEL);
+	set->adds = kcalloc(max, sizeof(*set->adds), GFP_KERNEL);
+	if (!set->resv || !set->adds) {
+		kfree(set->resv);
+		kfree(set->adds);
+		return -ENOMEM;
+	}
+	set->nr = 0;
+	for (i = 0; i < count; i++) {
+		for (j = 0; j < DMAADD_HW_NR_OPS; j++) {
+			struct dma_resv *resv = reqs[i].bufs[j]->resv;
+
+			for (k = 0; k < set->nr; k++)
+				if (set->resv[k] == resv)
+					break;
+			if (k == set->nr)
+				set->resv[set->nr++] = resv;
+			set->adds[k]++;
+		}
+	}
+	return 0;
+}
+
+static void dmaadd_resv_set_fini(struct dmaadd_resv_set *set)
+{
+	kfree(set->resv);
+	kfree(set->adds);
+}
+
+static void dmaadd_resv_set_unlock(struct dmaadd_resv_set *set)
+{
+	unsigned int i;
+
+	for (i = 0; i < set->nr; i++)
+		dma_resv_unlock(set->resv[i]);
+	ww_acquire_fini(&set->ctx);
+}
+
+/* Lock every reservation object of the set, backing off on -EDEADLK. */
+static int dmaadd_resv_set_lock(struct dmaadd_resv_set *set)
+{
+	int contended = -1;
+	unsigned int i, j;
+	int ret;
+
+	ww_acquire_init(&set->ctx, &reservation_ww_class);
+retry:
+	if (contended != -1) {
+		ret = dma_resv_lock_slow_interruptible(set->resv[contended],
+						       &set->ctx);
+		if (ret)
+			goto err_fini;
+	}
+	for (i = 0; i < set->nr; i++) {
+		if (i == contended)
+			continue;
+		ret = dma_resv_lock_interruptible(set->resv[i], &set->ctx);
+		if (ret) {
+			for (j = 0; j < i; j++)
+				if (j != contended)
+					dma_resv_unlock(set->resv[j]);
+			if (contended >= (int)i)
+				dma_resv_unlock(set->resv[contended]);
+			if (ret == -EDEADLK) {
+				contended = i;
+				goto retry;
+			}
+			goto err_fini;
+		}
+	}
+	ww_acquire_done(&set->ctx);
+
+	for (i = 0; i < set->nr; i++) {
+		ret = dma_resv_reserve_fences(set->resv[i], set->adds[i]);
+		if (ret) {
+			dmaadd_resv_set_unlock(set);
+			return ret;
+		}
+	}
+	return 0;
+
+err_fini:
+	ww_acquire_fini(&set->ctx);
+	return ret;
+}
+
+/* A growing list of the fences a job must wait for. */
+struct dmaadd_deps {
+	struct dma_fence **fences;
+	unsigned int nr;
+	unsigned int cap;
+};
+
+static int dmaadd_deps_add(struct dmaadd_deps *deps, struct dma_fence *fence,
+			   u64 own_context)
+{
+	struct dma_fence **fences;
+	unsigned int i;
+
+	/* Earlier jobs of the same file complete first anyway. */
+	if (fence->context == own_context || dma_fence_is_signaled(fence))
+		return 0;
+	for (i = 0; i < deps->nr; i++) {
+		if (deps->fences[i]->context != fence->context)
+			continue;
+		if (dma_fence_is_later(fence, deps->fences[i])) {
+			dma_fence_put(deps->fences[i]);
+			deps->fences[i] = dma_fence_get(fence);
+		}
+		return 0;
+	}
+	if (deps->nr == deps->cap) {
+		unsigned int cap = deps->cap ? deps->cap * 2 : 4;
+
+		fences = krealloc_array(deps->fences, cap, sizeof(*fences),
+					GFP_KERNEL);
+		if (!fences)
+			return -ENOMEM;
+		deps->fences = fences;
+		deps->cap = cap;
+	}
+	deps->fences[deps->nr++] = dma_fence_get(fence);
+	return 0;
+}
+
+/*
+ * Phase 4 for one job: everything it must wait for as one fence. The
+ * reservation objects are locked; fences of this same SUBMIT are not in
+ * them yet, and would be skipped (same context) anyway.
+ */
+static int dmaadd_job_collect_deps(struct dmaadd_file *df,
+				   struct dmaadd_job_req *req)
+{
+	struct dmaadd_deps deps = {};
+	struct dma_fence_array *array;
+	struct dma_resv_iter cursor;
+	struct dma_fence_unwrap iter;
+	struct dma_fence *fence;
+	int i, ret = 0;
+
+	if (req->in_fence) {
+		dma_fence_unwrap_for_each(fence, &iter, req->in_fence) {
+			ret = dmaadd_deps_add(&deps, fence, df->fence_context);
+			if (ret)
+				goto err_put;
+		}
+	}
+	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
+		enum dma_resv_usage usage = dma_resv_usage_rw(i == DMAADD_HW_OP_C);
+
+		dma_resv_for_each_fence(&cursor, req->bufs[i]->resv, usage, fence) {
+			ret = dmaadd_deps_add(&deps, fence, df->fence_context);
+			if (ret)
+				goto err_put;
 		}
 	}
 
-	ret = dmaadd_job_reserve(df, nonblock);
-	if (ret)
-		goto err_put_bufs;
-
-	id = df->next_id;
-	job = &df->jobs[id % DMAADD_MAX_JOBS];
-	if (!job->desc) {
-		job->desc = dma_pool_alloc(df->ddev->desc_pool, GFP_KERNEL,
-					   &job->desc_dma);
-		if (!job->desc) {
-			ret = -ENOMEM;
-			goto err_unlock;
-		}
+	if (deps.nr <= 1) {
+		req->dep = deps.nr ? deps.fences[0] : NULL;
+		kfree(deps.fences);
+		return 0;
 	}
+	array = dma_fence_array_create(deps.nr, deps.fences, df->dep_context,
+				       1, false);
+	if (!array) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
+	req->dep = &array->base;
+	return 0;
 
-	desc = job->desc;
+err_put:
+	while (deps.nr--)
+		dma_fence_put(deps.fences[deps.nr]);
+	kfree(deps.fences);
+	return ret;
+}
+
+/* Sync the job's ranges for the device and hand it to the engine. */
+static int dmaadd_job_ring(struct dmaadd_job *job, bool wait)
+{
+	int i;
+
+	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
+		dmaadd_buf_sync(job->bufs[i], job->offset[i], job->len,
+				dmaadd_job_dir(i), true);
+	/* The descriptor and data must be in memory before the doorbell. */
+	dma_wmb();
+	return dmaadd_device_queue(job->file->ddev, job, wait);
+}
+
+/*
+ * Ring the file's staged jobs that may start, in id order. Without @wait,
+ * a full device ring leaves the rest to the ring work.
+ */
+static void dmaadd_job_ring_ready(struct dmaadd_file *df, bool wait)
+{
+	lockdep_assert_held(&df->ring_lock);
+
+	for (;;) {
+		u64 id = df->rung_id + 1;
+		struct dmaadd_job *job = &df->jobs[id % DMAADD_MAX_JOBS];
+
+		if (job->id != id || !READ_ONCE(job->ready))
+			return;
+		if (dmaadd_job_ring(job, wait)) {
+			dmaadd_file_get(df);
+			if (!queue_work(dmaadd_wq, &df->ring_work))
+				dmaadd_file_put(df);
+			return;
+		}
+		df->rung_id = id;
+	}
+}
+
+void dmaadd_job_ring_work(struct work_struct *work)
+{
+	struct dmaadd_file *df = container_of(work, struct dmaadd_file,
+					      ring_work);
+
+	mutex_lock(&df->ring_lock);
+	dmaadd_job_ring_ready(df, true);
+	mutex_unlock(&df->ring_lock);
+	dmaadd_file_put(df);
+}
+
+/* A dependency signalled: any context, under the fence's lock. */
+static void dmaadd_job_dep_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
+{
+	struct dmaadd_job *job = container_of(cb, struct dmaadd_job, dep_cb);
+	struct dmaadd_file *df = job->file;
+
+	WRITE_ONCE(job->ready, true);
+	/* The job holds the file, so this is never the last reference. */
+	dmaadd_file_get(df);
+	if (!queue_work(dmaadd_wq, &df->ring_work))
+		dmaadd_file_put(df);
+}
+
+/* Phase 5 for one job: nothing can fail any more. */
+static void dmaadd_job_commit(struct dmaadd_file *df, struct dmaadd_job_req *req,
+			      u64 id)
+{
+	struct dmaadd_submit *args = req->args;
+	const struct dmaadd_operand *ops[DMAADD_HW_NR_OPS] = {
+		[DMAADD_HW_OP_A] = &args->a,
+		[DMAADD_HW_OP_B] = &args->b,
+		[DMAADD_HW_OP_C] = &args->c,
+	};
+	struct dmaadd_job *job = &df->jobs[id % DMAADD_MAX_JOBS];
+	struct dmaadd_hw_desc *desc = job->desc;
+	int i;
+
+	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
+		dma_resv_add_fence(req->bufs[i]->resv, req->fence,
+				   i == DMAADD_HW_OP_C ? DMA_RESV_USAGE_WRITE :
+							 DMA_RESV_USAGE_READ);
+
 	desc->opcode = cpu_to_le32(DMAADD_HW_OP_ADD_I32);
 	desc->status = cpu_to_le32(DMAADD_HW_STATUS_PENDING);
 	desc->count = cpu_to_le64(args->count);
 	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
-		desc->op[i].segs = cpu_to_le64(bufs[i]->segs_dma);
-		desc->op[i].nsegs = cpu_to_le32(bufs[i]->nsegs);
+		desc->op[i].segs = cpu_to_le64(req->bufs[i]->segs_dma);
+		desc->op[i].nsegs = cpu_to_le32(req->bufs[i]->nsegs);
 		desc->op[i].rsvd = 0;
 		desc->op[i].offset = cpu_to_le64(ops[i]->offset);
-		job->bufs[i] = bufs[i];
+		job->bufs[i] = req->bufs[i];
 		job->offset[i] = ops[i]->offset;
-		dmaadd_buf_sync(bufs[i], ops[i]->offset, len,
-				dmaadd_job_dir(i), true);
+		req->bufs[i] = NULL;
 	}
-	job->len = len;
-	job->id = id;
+	job->len = req->len;
+	job->submit_ns = ktime_get_ns();
 	job->file = df;
 	dmaadd_file_get(df);
+	job->fence = req->fence;
+	req->fence = NULL;
+	req->fence_live = false;
+	job->dep = req->dep;
+	req->dep = NULL;
+	job->ready = !job->dep ||
+		     dma_fence_add_callback(job->dep, &job->dep_cb,
+					    dmaadd_job_dep_cb) == -ENOENT;
+	job->id = id;
 
-	/* The descriptor must be in memory before the device is told of it. */
-	dma_wmb();
-	ret = dmaadd_device_queue(df->ddev, job, nonblock);
-	if (ret) {
-		memset(job->bufs, 0, sizeof(job->bufs));
-		dmaadd_file_put(df);
-		goto err_unlock;
+	if (req->sync_file) {
+		fd_install(req->out_fd, req->sync_file->file);
+		args->out_fence_fd = req->out_fd;
+		req->sync_file = NULL;
+		req->out_fd = -1;
 	}
-	WRITE_ONCE(df->next_id, id + 1);
-	mutex_unlock(&df->submit_lock);
-
 	args->job_id = id;
+}
+
+/**
+ * dmaadd_job_submit() - queue @count jobs, all or none
+ * @df: open file
+ * @args: the jobs' arguments; job_id and out_fence_fd are set on success
+ * @count: number of jobs, 1 .. DMAADD_MAX_JOBS
+ * @nonblock: fail with -EAGAIN instead of waiting for job slots
+ * @error_index: out, on failure the failing job's index, or @count
+ *
+ * Return: 0 or a negative errno (see uapi/linux/dmaadd.h).
+ */
+int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
+		      unsigned int count, bool nonblock, u32 *error_index)
+{
+	struct dmaadd_job_req *reqs;
+	struct dmaadd_resv_set set;
+	unsigned int i;
+	u64 id;
+	int ret;
+
+	*error_index = count;
+	reqs = kvcalloc(count, sizeof(*reqs), GFP_KERNEL);
+	if (!reqs)
+		return -ENOMEM;
+
+	for (i = 0; i < count; i++) {
+		reqs[i].args = &args[i];
+		ret = dmaadd_job_prepare(df, &reqs[i]);
+		if (ret) {
+			*error_index = i;
+			count = i + 1;	/* what there is to undo */
+			goto err_free_reqs;
+		}
+	}
+
+	ret = dmaadd_resv_set_init(&set, reqs, count);
+	if (ret)
+		goto err_free_reqs;
+	ret = dmaadd_job_reserve(df, count, nonblock);
+	if (ret)
+		goto err_fini_set;
+	ret = dmaadd_resv_set_lock(&set);
+	if (ret)
+		goto err_unlock_submit;
+
+	id = df->next_id;
+	for (i = 0; i < count; i++) {
+		struct dmaadd_job *job = &df->jobs[(id + i) % DMAADD_MAX_JOBS];
+
+		if (!job->desc) {
+			job->desc = dma_pool_alloc(df->ddev->desc_pool,
+						   GFP_KERNEL, &job->desc_dma);
+			if (!job->desc) {
+				ret = -ENOMEM;
+				goto err_unlock_resv;
+			}
+		}
+		ret = dmaadd_job_collect_deps(df, &reqs[i]);
+		if (ret) {
+			*error_index = i;
+			goto err_unlock_resv;
+		}
+		dmaadd_fence_init(reqs[i].fence, df->ddev->name,
+				  df->fence_context, id + i);
+		reqs[i].fence_live = true;
+		if (reqs[i].out_fd >= 0) {
+			reqs[i].sync_file = sync_file_create(reqs[i].fence);
+			if (!reqs[i].sync_file) {
+				ret = -ENOMEM;
+				*error_index = i;
+				goto err_unlock_resv;
+			}
+		}
+	}
+
+	mutex_lock(&df->ring_lock);
+	for (i = 0; i < count; i++)
+		dmaadd_job_commit(df, &reqs[i], id + i);
+	dmaadd_job_ring_ready(df, false);
+	mutex_unlock(&df->ring_lock);
+
+	dmaadd_resv_set_unlock(&set);
+	WRITE_ONCE(df->next_id, id + count);
+	mutex_unlock(&df->submit_lock);
+	dmaadd_resv_set_fini(&set);
+	/* The jobs own what they need; the in-fences are only their deps. */
+	for (i = 0; i < count; i++)
+		dmaadd_job_req_fini(&reqs[i]);
+	kvfree(reqs);
 	return 0;
 
-err_unlock:
+err_unlock_resv:
+	dmaadd_resv_set_unlock(&set);
+err_unlock_submit:
 	mutex_unlock(&df->submit_lock);
-err_put_bufs:
-	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
-		if (bufs[i])
-			dmaadd_buf_put(bufs[i]);
+err_fini_set:
+	dmaadd_resv_set_fini(&set);
+err_free_reqs:
+	for (i = 0; i < count; i++)
+		dmaadd_job_req_fini(&reqs[i]);
+	kvfree(reqs);
 	return ret;
 }
 
-/* Called from the engine's completion, in submission order. */
-void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status)
+/*
+ * Called from the engine's completion, in submission order, inside the
+ * fence signalling critical section: it allocates nothing and takes no
+ * lock that is held while waiting for a fence. What the job still holds
+ * moves to @refs, for dmaadd_job_put_refs() once outside that section:
+ * from the moment completed_id moves, a new job may reuse the slot.
+ */
+void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
+			 struct dmaadd_job_refs *refs)
 {
 	struct dmaadd_file *df = job->file;
+	struct dmaadd_device *ddev = df->ddev;
+	struct dma_fence *fence = job->fence;
 	u32 status;
 	int i;
 
 	switch (hw_status) {
 	case DMAADD_HW_STATUS_DONE:
 		status = DMAADD_JOB_OK;
+		atomic64_add(job->len, &ddev->stats.bytes);
 		break;
 	case DMAADD_HW_STATUS_FAULT:
 		status = DMAADD_JOB_FAULT;
+		atomic64_inc(&ddev->stats.faults);
+		dma_fence_set_error(fence, -EIO);
 		break;
 	default:
 		status = DMAADD_JOB_INVALID;
+		atomic64_inc(&ddev->stats.invalid);
+		dma_fence_set_error(fence, -EINVAL);
 		break;
 	}
+	atomic64_inc(&ddev->stats.jobs);
+	atomic64_add(ktime_get_ns() - job->submit_ns, &ddev->stats.latency_ns);
 	/* Bring the result back where the CPU reads it (swiotlb: copy). */
 	if (status == DMAADD_JOB_OK)
 		dmaadd_buf_sync(job->bufs[DMAADD_HW_OP_C],
@@ -231,15 +674,30 @@ void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status)
 	WRITE_ONCE(df->history[job->id % DMAADD_JOB_HISTORY],
 		   job->id << DMAADD_HISTORY_SHIFT | status);
 
+	refs->file = df;
+	refs->dep = job->dep;
+	job->dep = NULL;
+	job->fence = NULL;
 	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
-		dmaadd_buf_put(job->bufs[i]);
+		refs->bufs[i] = job->bufs[i];
 		job->bufs[i] = NULL;
 	}
 
-	/* Publishes the history entry and the dropped references. */
+	/* Publishes the history entry and frees the slot. */
 	smp_store_release(&df->completed_id, job->id);
+	dma_fence_signal(fence);
+	dma_fence_put(fence);
 	wake_up_all(&df->wq);
-	dmaadd_file_put(df);
+}
+
+void dmaadd_job_put_refs(struct dmaadd_job_refs *refs)
+{
+	int i;
+
+	dma_fence_put(refs->dep);
+	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
+		dmaadd_buf_put(refs->bufs[i]);
+	dmaadd_file_put(refs->file);
 }
 
 /* Sleep until job @id completed or the absolute @timeout_ns passed. */

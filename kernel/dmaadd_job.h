@@ -5,6 +5,7 @@
 #ifndef __DMAADD_JOB_H__
 #define __DMAADD_JOB_H__
 
+#include <linux/dma-fence.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
@@ -15,10 +16,13 @@ struct dmaadd_buf;
 struct dmaadd_file;
 struct dmaadd_submit;
 struct dmaadd_wait;
+struct work_struct;
 
 /*
  * A job slot of an open file. Slots are reused round-robin, and each keeps
- * its pool descriptor, so submitting allocates nothing.
+ * its pool descriptor. A job is "staged" from SUBMIT until it is rung into
+ * the device, which happens in job id order once @dep (its in-fence and
+ * the conflicting fences of its buffers) has signalled.
  */
 struct dmaadd_job {
 	struct list_head node;		/* in the device queue */
@@ -29,12 +33,27 @@ struct dmaadd_job {
 	struct dmaadd_buf *bufs[DMAADD_HW_NR_OPS];
 	u64 offset[DMAADD_HW_NR_OPS];
 	u64 len;
+	u64 submit_ns;			/* ktime_get_ns() at SUBMIT */
+	struct dma_fence *fence;	/* signals when the job completed */
+	struct dma_fence *dep;		/* signals when it may start, or NULL */
+	struct dma_fence_cb dep_cb;
+	bool ready;			/* @dep has signalled */
+};
+
+/* What a completed job still holds, dropped outside the fence signalling. */
+struct dmaadd_job_refs {
+	struct dmaadd_file *file;
+	struct dma_fence *dep;
+	struct dmaadd_buf *bufs[DMAADD_HW_NR_OPS];
 };
 
 int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
-		      bool nonblock);
+		      unsigned int count, bool nonblock, u32 *error_index);
 int dmaadd_job_wait(struct dmaadd_file *df, struct dmaadd_wait *args);
-void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status);
+void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
+			 struct dmaadd_job_refs *refs);
+void dmaadd_job_put_refs(struct dmaadd_job_refs *refs);
+void dmaadd_job_ring_work(struct work_struct *work);
 void dmaadd_job_fini(struct dmaadd_job *job, struct dma_pool *pool);
 
 #endif /* __DMAADD_JOB_H__ */

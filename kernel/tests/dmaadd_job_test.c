@@ -34,6 +34,8 @@ enum dmaadd_args_field {
 	DMAADD_F_A_OFFSET,
 	DMAADD_F_B_OFFSET,
 	DMAADD_F_C_OFFSET,
+	DMAADD_F_IN_FENCE_FD,
+	DMAADD_F_OUT_FENCE_FD,
 };
 
 struct dmaadd_args_case {
@@ -45,7 +47,9 @@ struct dmaadd_args_case {
 
 static const struct dmaadd_args_case dmaadd_args_cases[] = {
 	{ "valid", DMAADD_F_NONE, 0, 0 },
-	{ "flags bit 0", DMAADD_F_FLAGS, 1, -EINVAL },
+	{ "flags bit 2 (first unknown)", DMAADD_F_FLAGS, 1 << 2, -EINVAL },
+	{ "flags in and out fence", DMAADD_F_FLAGS,
+	  DMAADD_SUBMIT_IN_FENCE | DMAADD_SUBMIT_OUT_FENCE, 0 },
 	{ "flags bit 31", DMAADD_F_FLAGS, 1U << 31, -EINVAL },
 	{ "reserved", DMAADD_F_RESERVED, 1, -EINVAL },
 	{ "op 0", DMAADD_F_OP, 0, -EINVAL },
@@ -61,6 +65,8 @@ static const struct dmaadd_args_case dmaadd_args_cases[] = {
 	/* 64-byte ranges: the first wraps past U64_MAX, the second fits. */
 	{ "offset a + len wraps", DMAADD_F_A_OFFSET, U64_MAX - 63, -EOVERFLOW },
 	{ "offset c + len ends at U64_MAX - 3", DMAADD_F_C_OFFSET, U64_MAX - 67, 0 },
+	{ "in_fence_fd without IN_FENCE", DMAADD_F_IN_FENCE_FD, 3, -EINVAL },
+	{ "out_fence_fd not 0", DMAADD_F_OUT_FENCE_FD, 3, -EINVAL },
 };
 
 static void dmaadd_args_apply(struct dmaadd_submit *args,
@@ -100,6 +106,12 @@ static void dmaadd_args_apply(struct dmaadd_submit *args,
 		break;
 	case DMAADD_F_C_OFFSET:
 		args->c.offset = c->value;
+		break;
+	case DMAADD_F_IN_FENCE_FD:
+		args->in_fence_fd = c->value;
+		break;
+	case DMAADD_F_OUT_FENCE_FD:
+		args->out_fence_fd = c->value;
 		break;
 	}
 }

@@ -46,7 +46,7 @@
 #define DMAADD_TYPE 0xDA
 
 /** @DMAADD_API_VERSION: reported by DMAADD_IOCTL_INFO in @api_version */
-#define DMAADD_API_VERSION 1
+#define DMAADD_API_VERSION 2
 
 enum {
 	DMAADD_CMD_INFO = 0x00,
@@ -58,6 +58,7 @@ enum {
 	DMAADD_CMD_BUF_IMPORT = 0x06,
 	DMAADD_CMD_BUF_USERPTR = 0x07,
 	DMAADD_CMD_BUF_QUERY = 0x08,
+	DMAADD_CMD_SUBMIT_BATCH = 0x09,
 };
 
 /**
@@ -491,9 +492,59 @@ struct dmaadd_operand {
 };
 
 /**
+ * enum dmaadd_submit_flags - &dmaadd_submit.flags
+ * @DMAADD_SUBMIT_IN_FENCE: @in_fence_fd is a sync_file; the job starts only
+ *	after every fence in it has signalled (whatever its error).
+ * @DMAADD_SUBMIT_OUT_FENCE: return the job's fence as a new sync_file fd
+ *	(O_CLOEXEC) in @out_fence_fd.
+ */
+enum dmaadd_submit_flags {
+	DMAADD_SUBMIT_IN_FENCE = 1 << 0,
+	DMAADD_SUBMIT_OUT_FENCE = 1 << 1,
+};
+
+/**
+ * DOC: Fences and implicit synchronisation
+ *
+ * Every job has a dma_fence that signals when the job has completed: with
+ * error 0 when it ran (DMAADD_JOB_OK), -EIO after a device fault
+ * (DMAADD_JOB_FAULT) and -EINVAL when the device rejected the descriptor
+ * (DMAADD_JOB_INVALID). Every fence signals: a job always completes, also
+ * after its file is closed or its process killed. The fences of one open
+ * file form one fence context (timeline), with the job id as sequence
+ * number, and signal in job id order. Each open file has its own context so
+ * that a job waiting for a fence never holds up the jobs of another file.
+ *
+ * DMAADD_SUBMIT_OUT_FENCE returns the fence as a sync_file: poll(2) it,
+ * read it with SYNC_IOC_FILE_INFO, merge it with SYNC_IOC_MERGE, or pass
+ * it as the in-fence of a job of another file, device or driver.
+ *
+ * Implicit synchronisation, as other drivers do it through dma-buf: every
+ * buffer has a reservation object (dma_resv), shared with the dma-buf for
+ * exported and imported buffers. A job first waits for the fences already
+ * there that conflict with it (for its inputs, the fences of writers; for
+ * its output, every fence), then adds its own fence: as a writer
+ * (DMA_RESV_USAGE_WRITE) to the output's buffer, as a reader
+ * (DMA_RESV_USAGE_READ) to the inputs'. So DMA_BUF_IOCTL_EXPORT_SYNC_FILE
+ * on an exported buffer returns a fence that signals when the jobs writing
+ * it have finished, and a job reading a buffer another driver is still
+ * writing (a fence attached to its dma-buf) does not start before that
+ * fence signals. Fences of earlier jobs of the same file are not waited
+ * for: those jobs complete before it anyway.
+ *
+ * A job waiting for fences is queued in the driver, not on the device;
+ * SUBMIT returns without waiting for them. A job's fence holds a reference
+ * on the module, so the module cannot be unloaded while a job is queued or
+ * running or while a fence of it is still referenced (a sync_file fd, or
+ * the reservation object of a buffer that is still alive).
+ */
+
+/**
  * struct dmaadd_submit - ioctl(DMAADD_IOCTL_SUBMIT)
- * @size: sizeof(struct dmaadd_submit)
- * @flags: must be 0
+ * @size: sizeof(struct dmaadd_submit); the first version of this struct
+ *	(up to and including @job_id, 80 bytes) is accepted too and means no
+ *	fences
+ * @flags: bitmask of &enum dmaadd_submit_flags
  * @op: &enum dmaadd_op
  * @__reserved: must be 0
  * @count: number of elements, at least 1
@@ -503,42 +554,54 @@ struct dmaadd_operand {
  *	must not otherwise overlap an input in the same buffer
  * @job_id: out, the job's id in this open file: 1 for the first job, then
  *	increasing by one per accepted job
+ * @in_fence_fd: with DMAADD_SUBMIT_IN_FENCE, a sync_file fd to wait for;
+ *	otherwise must be 0
+ * @out_fence_fd: out, with DMAADD_SUBMIT_OUT_FENCE, a new sync_file fd for
+ *	the job's fence; otherwise must be 0 in and is 0 out
  *
  * Resolves the handles to device addresses, writes the job descriptor the
  * device reads and queues it. Returns as soon as the job is queued; use
- * DMAADD_IOCTL_WAIT for its status. The job holds a reference on each
- * buffer and on the open file's state: DMAADD_IOCTL_BUF_FREE, munmap() or
- * close() never pull memory from under it. close() does not wait; the job
- * still runs to completion and then drops its references.
+ * DMAADD_IOCTL_WAIT, or the job's fence, for its status. The job holds a
+ * reference on each buffer and on the open file's state:
+ * DMAADD_IOCTL_BUF_FREE, munmap() or close() never pull memory from under
+ * it. close() does not wait; the job still runs to completion and then
+ * drops its references.
  *
- * Jobs of one file complete in submission order. When the file already
- * has &dmaadd_info.max_jobs_in_flight jobs not yet completed, or the
- * device's own queue is full (jobs of all files together), SUBMIT sleeps
- * until there is room, or fails with -EAGAIN if the file was opened with
- * O_NONBLOCK. A rejected SUBMIT consumes no job id.
+ * Jobs of one file complete in submission order. A job starts once its
+ * in-fence and the conflicting fences of its buffers (see "Fences and
+ * implicit synchronisation") have signalled; later jobs of the same file
+ * wait behind it. When the file already has &dmaadd_info.max_jobs_in_flight
+ * jobs not yet completed, SUBMIT sleeps until there is room, or fails with
+ * -EAGAIN if the file was opened with O_NONBLOCK. SUBMIT never waits for
+ * the device itself. A rejected SUBMIT consumes no job id and starts
+ * nothing.
  *
  * Checks run in this order, and the first that fails gives the error:
- * flags, reserved, op and count (-EINVAL); count * element size (-EOVERFLOW);
- * per operand a, b, c: flags and alignment (-EINVAL), then offset + length
- * (-EOVERFLOW); per operand: the handle (-ENOENT), then the range against
- * the buffer's @length as allocated, not rounded up to pages (-ERANGE);
- * then c's buffer being read-only (-EACCES); finally the overlap of c with
- * a and b (-EINVAL).
+ * flags, reserved, op, count and the fence fds (-EINVAL); count * element
+ * size (-EOVERFLOW); per operand a, b, c: flags and alignment (-EINVAL),
+ * then offset + length (-EOVERFLOW); per operand: the handle (-ENOENT), then
+ * the range against the buffer's @length as allocated, not rounded up to
+ * pages (-ERANGE); then c's buffer being read-only (-EACCES); the overlap
+ * of c with a and b (-EINVAL); finally the in-fence fd (-EINVAL).
  *
  * Errors (besides the common ones):
  *
  * =========  =========================================================
- * -EINVAL    unknown @op, @count is 0, operand flags non-zero, an
- *            offset not a multiple of the element size, or @c partly
- *            overlapping @a or @b
+ * -EINVAL    unknown @op or flag, @count is 0, operand flags non-zero,
+ *            an offset not a multiple of the element size, @c partly
+ *            overlapping @a or @b, @in_fence_fd not a sync_file (or
+ *            not 0 without DMAADD_SUBMIT_IN_FENCE), @out_fence_fd not 0
  * -ENOENT    an operand handle is not a buffer of this open file
  * -EOVERFLOW @count * element size, or an offset + that length,
  *            overflows 64 bits
  * -ERANGE    an operand's range extends past the end of its buffer
  * -EACCES    @c is a read-only buffer
- * -EAGAIN    O_NONBLOCK, and max_jobs_in_flight jobs of this file or a
- *            full device queue
- * -EINTR     a signal arrived while waiting for room
+ * -EAGAIN    O_NONBLOCK, and max_jobs_in_flight jobs of this file are
+ *            not yet completed
+ * -EINTR     a signal arrived while waiting for room or for the
+ *            buffers' reservation locks
+ * -EMFILE    DMAADD_SUBMIT_OUT_FENCE and no free file descriptor
+ * -ENOMEM    out of memory
  * =========  =========================================================
  */
 struct dmaadd_submit {
@@ -551,9 +614,63 @@ struct dmaadd_submit {
 	struct dmaadd_operand b;
 	struct dmaadd_operand c;
 	__aligned_u64 job_id;
+	__u32 in_fence_fd;
+	__u32 out_fence_fd;
 };
 
+/** @DMAADD_SUBMIT_SIZE_VER0: size of the first struct dmaadd_submit */
+#define DMAADD_SUBMIT_SIZE_VER0 80
+
 #define DMAADD_IOCTL_SUBMIT _IO(DMAADD_TYPE, DMAADD_CMD_SUBMIT)
+
+/**
+ * struct dmaadd_submit_batch - ioctl(DMAADD_IOCTL_SUBMIT_BATCH)
+ * @size: sizeof(struct dmaadd_submit_batch)
+ * @flags: must be 0
+ * @count: number of jobs, 1 .. &dmaadd_info.max_jobs_in_flight
+ * @stride: bytes from one element of @jobs_ptr to the next: a multiple of
+ *	8, at least DMAADD_SUBMIT_SIZE_VER0 and at most 4096
+ * @jobs_ptr: array of @count struct dmaadd_submit. Each element is read
+ *	as by DMAADD_IOCTL_SUBMIT: its own @size (at most @stride) says how
+ *	much of it is there; on success its @job_id and @out_fence_fd are
+ *	written back.
+ * @error_index: out, on failure: the index of the job whose check failed,
+ *	or @count when the failure is not one job's
+ * @__reserved: must be 0
+ * @first_job_id: out, the id of the first job; the others follow one by
+ *	one
+ *
+ * Submits @count jobs in one call. Every job is checked, and everything
+ * that can fail (handles, ranges, fence fds, file descriptors, memory,
+ * room for @count jobs) is taken, before any of them is queued: either all
+ * jobs are queued, with consecutive job ids, or none is and the call fails
+ * with the error the first failing job would have got from SUBMIT.
+ * Jobs run and complete in array order, after the file's earlier jobs.
+ * Each job keeps its own status (DMAADD_IOCTL_WAIT) and fence: a job that
+ * faults does not stop the ones after it.
+ *
+ * Errors (besides the common ones): those of DMAADD_IOCTL_SUBMIT, and
+ *
+ * =========  =========================================================
+ * -EINVAL    @count is 0 or above max_jobs_in_flight, a bad @stride,
+ *            an element's @size below DMAADD_SUBMIT_SIZE_VER0 or above
+ *            @stride
+ * -EFAULT    @jobs_ptr does not point to @count * @stride readable and
+ *            writable bytes
+ * =========  =========================================================
+ */
+struct dmaadd_submit_batch {
+	__u32 size;
+	__u32 flags;
+	__u32 count;
+	__u32 stride;
+	__aligned_u64 jobs_ptr;
+	__u32 error_index;
+	__u32 __reserved;
+	__aligned_u64 first_job_id;
+};
+
+#define DMAADD_IOCTL_SUBMIT_BATCH _IO(DMAADD_TYPE, DMAADD_CMD_SUBMIT_BATCH)
 
 /**
  * enum dmaadd_job_status - outcome of a job, &dmaadd_wait.status
