@@ -14,6 +14,9 @@
 /* Bytes past the kernel's struct in the "bigger @size" cases. */
 #define TAIL_BYTES	64
 
+/* The lowest bit of dmaadd_submit.flags the uapi does not define. */
+#define SUBMIT_FIRST_UNKNOWN_FLAG	(DMAADD_SUBMIT_OUT_FENCE << 1)
+
 struct info_tail {
 	struct dmaadd_info s;
 	__u8 tail[TAIL_BYTES];
@@ -329,8 +332,9 @@ TEST_F(errors, free_efault)
 
 TEST_F(errors, submit_size_too_small)
 {
-	const __u32 sizes[] = { 0, 4, sizeof(struct dmaadd_submit) - 8,
-				sizeof(struct dmaadd_submit) - 1 };
+	/* Below the first version of the struct (it has grown since). */
+	const __u32 sizes[] = { 0, 4, DMAADD_SUBMIT_SIZE_VER0 - 8,
+				DMAADD_SUBMIT_SIZE_VER0 - 1 };
 	struct dmaadd_submit cmd;
 	unsigned int i;
 
@@ -449,7 +453,7 @@ TEST_F(errors, wait_efault)
 TEST_F(errors, unknown_ioctl)
 {
 	const unsigned long cmds[] = {
-		_IO(DMAADD_TYPE, DMAADD_CMD_BUF_QUERY + 1),
+		_IO(DMAADD_TYPE, DMAADD_CMD_SUBMIT_BATCH + 1),
 		_IO(DMAADD_TYPE, 0x10),
 		_IO(DMAADD_TYPE, 0x80),
 		_IO(DMAADD_TYPE, 0xff),
@@ -699,7 +703,7 @@ TEST_F(errors, submit_flags)
 {
 	struct dmaadd_submit cmd = self->good;
 
-	cmd.flags = 1;
+	cmd.flags = SUBMIT_FIRST_UNKNOWN_FLAG;
 	test_err_submit_cmd(EINVAL, &cmd);
 	cmd.flags = 1U << 31;
 	test_err_submit_cmd(EINVAL, &cmd);
@@ -1049,7 +1053,7 @@ TEST_F(errors, submit_order_flags_before_count_overflow)
 {
 	struct dmaadd_submit cmd = self->good;
 
-	cmd.flags = 1;
+	cmd.flags = SUBMIT_FIRST_UNKNOWN_FLAG;
 	cmd.count = 1ULL << 62;
 	test_err_submit_cmd(EINVAL, &cmd);
 	test_good_submit_is_first();

@@ -292,7 +292,11 @@ static __u32 fuzz_fill(struct fuzz *f, int d, unsigned int nr,
 		a->free.handle = fuzz_handle(f, d);
 		return sizeof(a->free);
 	case DMAADD_CMD_SUBMIT:
-		a->submit.flags = fuzz_chance(f, 20) ? (__u32)fuzz_u64(f) : 0;
+		a->submit.flags = fuzz_chance(f, 20) ? (__u32)fuzz_u64(f) :
+				  fuzz_chance(f, 8) ? (__u32)fuzz_below(f, 4) : 0;
+		if (fuzz_chance(f, 4))
+			a->submit.in_fence_fd = (__u32)fuzz_fd(f);
+		a->submit.out_fence_fd = fuzz_chance(f, 30);
 		a->submit.op = fuzz_chance(f, 20) ? (__u32)fuzz_u64(f) :
 						     DMAADD_OP_ADD_I32;
 		a->submit.__reserved = fuzz_chance(f, 30);
@@ -361,6 +365,8 @@ static void fuzz_track(struct fuzz *f, int d, unsigned int nr,
 		break;
 	case DMAADD_CMD_SUBMIT:
 		f->last_job[d] = a->submit.job_id;
+		if (a->submit.flags & DMAADD_SUBMIT_OUT_FENCE)
+			close((int)a->submit.out_fence_fd);
 		break;
 	case DMAADD_CMD_BUF_EXPORT:
 		if (f->ndmabufs < FUZZ_MAX_FDS)
@@ -519,7 +525,8 @@ TEST_F_TIMEOUT(fuzz, ioctls, 600)
 			continue;
 		}
 		if (nr == 10) {		/* a command number nobody defined */
-			cmd = _IO(DMAADD_TYPE, 9 + fuzz_below(f, 247));
+			cmd = _IO(DMAADD_TYPE, DMAADD_CMD_SUBMIT_BATCH + 1 +
+				  fuzz_below(f, 0xff - DMAADD_CMD_SUBMIT_BATCH));
 			if (fuzz_chance(f, 2))
 				cmd = (unsigned long)(__u32)fuzz_next(f);
 			exact = 16;

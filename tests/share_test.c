@@ -10,8 +10,7 @@
 #include "share_test.h"
 
 #include <linux/dma-buf.h>
-#include <drm.h>
-#include <drm_mode.h>
+#include "vgem.h"
 
 struct export_tail {
 	struct dmaadd_buf_export s;
@@ -1248,92 +1247,6 @@ TEST_F_TIMEOUT(share, lifetime_close_dmabuf_close_dev, 60)
 }
 
 /* vgem: a foreign exporter and importer */
-
-/* The vgem DRM device, or -1. */
-static int vgem_open(void)
-{
-	char path[32], name[16];
-	struct drm_version v;
-	unsigned int n;
-	int fd;
-
-	for (n = 0; n < 16; n++) {
-		snprintf(path, sizeof(path), "/dev/dri/card%u", n);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&v, 0, sizeof(v));
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
-#define require_vgem(_fd)						\
-	({								\
-		(_fd) = vgem_open();					\
-		if ((_fd) < 0)						\
-			SKIP(return, "no vgem device in /dev/dri");	\
-	})
-
-/* A vgem dumb buffer of @rows pages (one row of 4-byte pixels a page). */
-struct vgem_bo {
-	__u32 handle;
-	__u64 size;
-	__u32 *map;
-};
-
-static int vgem_bo_create(int vgem, __u32 rows, struct vgem_bo *bo)
-{
-	struct drm_mode_create_dumb create = {
-		.height = rows,
-		.width = (__u32)(dmaadd_page_size() / 4),
-		.bpp = 32,
-	};
-	struct drm_mode_map_dumb map = { 0 };
-	void *p;
-
-	if (ioctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &create))
-		return -1;
-	bo->handle = create.handle;
-	bo->size = create.size;
-	map.handle = create.handle;
-	if (ioctl(vgem, DRM_IOCTL_MODE_MAP_DUMB, &map))
-		return -1;
-	p = mmap(NULL, bo->size, PROT_READ | PROT_WRITE, MAP_SHARED, vgem,
-		 map.offset);
-	if (p == MAP_FAILED)
-		return -1;
-	bo->map = p;
-	return 0;
-}
-
-static int prime_handle_to_fd(int drm, __u32 handle)
-{
-	struct drm_prime_handle args = {
-		.handle = handle,
-		.flags = DRM_CLOEXEC | DRM_RDWR,
-		.fd = -1,
-	};
-
-	if (ioctl(drm, DRM_IOCTL_PRIME_HANDLE_TO_FD, &args))
-		return -1;
-	return args.fd;
-}
-
-static int prime_fd_to_handle(int drm, int fd, __u32 *handle)
-{
-	struct drm_prime_handle args = { .fd = fd };
-
-	if (ioctl(drm, DRM_IOCTL_PRIME_FD_TO_HANDLE, &args))
-		return -1;
-	*handle = args.handle;
-	return 0;
-}
 
 /*
  * vgem buffers imported into dmaadd: an input the CPU writes through
