@@ -65,12 +65,17 @@ struct dmaadd_job_req {
 	int out_fd;
 };
 
-/* The distinct reservation objects of a SUBMIT's buffers. */
+/*
+ * The distinct reservation objects of a SUBMIT's buffers; a single job's
+ * fit in the inline arrays, so a plain SUBMIT allocates nothing for them.
+ */
 struct dmaadd_resv_set {
 	struct dma_resv **resv;
 	unsigned int *adds;		/* fences each will get */
 	unsigned int nr;
 	struct ww_acquire_ctx ctx;
+	struct dma_resv *resv_one[DMAADD_HW_NR_OPS];
+	unsigned int adds_one[DMAADD_HW_NR_OPS];
 };
 
 static bool dmaadd_job_done(struct dmaadd_file *df, u64 id)
@@ -236,12 +241,18 @@ static int dmaadd_resv_set_init(struct dmaadd_resv_set *set,
 {
 	unsigned int i, j, k, max = count * DMAADD_HW_NR_OPS;
 
-	set->resv = kmalloc_array(max, sizeof(*set->resv), GFP_KERNEL);
-	set->adds = kcalloc(max, sizeof(*set->adds), GFP_KERNEL);
-	if (!set->resv || !set->adds) {
-		kfree(set->resv);
-		kfree(set->adds);
-		return -ENOMEM;
+	if (count == 1) {
+		set->resv = set->resv_one;
+		set->adds = set->adds_one;
+		memset(set->adds_one, 0, sizeof(set->adds_one));
+	} else {
+		set->resv = kmalloc_array(max, sizeof(*set->resv), GFP_KERNEL);
+		set->adds = kcalloc(max, sizeof(*set->adds), GFP_KERNEL);
+		if (!set->resv || !set->adds) {
+			kfree(set->resv);
+			kfree(set->adds);
+			return -ENOMEM;
+		}
 	}
 	set->nr = 0;
 	for (i = 0; i < count; i++) {
@@ -261,6 +272,8 @@ static int dmaadd_resv_set_init(struct dmaadd_resv_set *set,
 
 static void dmaadd_resv_set_fini(struct dmaadd_resv_set *set)
 {
+	if (set->resv == set->resv_one)
+		return;
 	kfree(set->resv);
 	kfree(set->adds);
 }
@@ -542,16 +555,18 @@ static void dmaadd_job_commit(struct dmaadd_file *df, struct dmaadd_job_req *req
 int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
 		      unsigned int count, bool nonblock, u32 *error_index)
 {
-	struct dmaadd_job_req *reqs;
+	struct dmaadd_job_req one = {}, *reqs = &one;
 	struct dmaadd_resv_set set;
 	unsigned int i;
 	u64 id;
 	int ret;
 
 	*error_index = count;
-	reqs = kvcalloc(count, sizeof(*reqs), GFP_KERNEL);
-	if (!reqs)
-		return -ENOMEM;
+	if (count > 1) {
+		reqs = kvcalloc(count, sizeof(*reqs), GFP_KERNEL);
+		if (!reqs)
+			return -ENOMEM;
+	}
 
 	for (i = 0; i < count; i++) {
 		reqs[i].args = &args[i];
@@ -616,7 +631,8 @@ int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
 	/* The jobs own what they need; the in-fences are only their deps. */
 	for (i = 0; i < count; i++)
 		dmaadd_job_req_fini(&reqs[i]);
-	kvfree(reqs);
+	if (reqs != &one)
+		kvfree(reqs);
 	return 0;
 
 err_unlock_resv:
@@ -628,7 +644,8 @@ err_fini_set:
 err_free_reqs:
 	for (i = 0; i < count; i++)
 		dmaadd_job_req_fini(&reqs[i]);
-	kvfree(reqs);
+	if (reqs != &one)
+		kvfree(reqs);
 	return ret;
 }
 

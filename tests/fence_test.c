@@ -463,17 +463,11 @@ TEST_F(fence, out_fence_fd_not_zero)
 /* No fd for the out-fence: -EMFILE, and the job was not queued. */
 TEST_F(fence, out_fence_emfile)
 {
-	struct rlimit old, lim;
-	int lowest, out;
+	struct rlimit old;
 	__u64 id;
+	int out;
 
-	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
-	lowest = dup(0);
-	ASSERT_LE(0, lowest);
-	close(lowest);
-	lim = old;
-	lim.rlim_cur = (rlim_t)lowest;	/* every descriptor below is taken */
-	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &lim));
+	ASSERT_EQ(0, share_limit_fds(&old));
 	EXPECT_ERRNO(EMFILE, submit_fenced(self->fd, N,
 					   OPND(self->a.handle, 0),
 					   OPND(self->b.handle, 0),

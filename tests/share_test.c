@@ -360,18 +360,12 @@ TEST_F(share, export_unknown_handle)
  */
 TEST_F(share, export_emfile)
 {
-	struct rlimit old, lim;
 	struct dmaadd_buf buf;
-	int lowest, dfd;
+	struct rlimit old;
+	int dfd;
 
 	test_buf_create(self->page, &buf);
-	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
-	lowest = dup(0);
-	ASSERT_LE(0, lowest);
-	close(lowest);
-	lim = old;
-	lim.rlim_cur = (rlim_t)lowest;	/* every descriptor below is taken */
-	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &lim));
+	ASSERT_EQ(0, share_limit_fds(&old));
 	test_err_export(EMFILE, buf.handle, 0);
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
 	test_ioctl_export(buf.handle, 0, &dfd);

@@ -314,6 +314,26 @@ static inline int share_wait_child(pid_t pid)
  * CAP_SYS_ADMIN among them). The device nodes are 0600 root: open them
  * before.
  */
+/*
+ * Lower RLIMIT_NOFILE to the lowest free descriptor, so that the next new
+ * descriptor fails with EMFILE; @old gets the limit to restore.
+ */
+static inline int share_limit_fds(struct rlimit *old)
+{
+	struct rlimit lim;
+	int lowest;
+
+	if (getrlimit(RLIMIT_NOFILE, old))
+		return -1;
+	lowest = dup(0);
+	if (lowest < 0)
+		return -1;
+	close(lowest);
+	lim = *old;
+	lim.rlim_cur = (rlim_t)lowest;	/* every descriptor below is taken */
+	return setrlimit(RLIMIT_NOFILE, &lim);
+}
+
 static inline int share_drop_privileges(rlim_t memlock)
 {
 	struct rlimit rl = { .rlim_cur = memlock, .rlim_max = memlock };
