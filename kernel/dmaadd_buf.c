@@ -30,7 +30,9 @@
 #include <linux/err.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include <linux/dmaadd.h>
 
@@ -206,6 +208,53 @@ int dmaadd_buf_alloc_memory(struct dmaadd_buf *buf, bool contiguous)
 	for (i = 0; i < buf->nchunks; i++) {
 		buf->segs[i].addr = cpu_to_le64(buf->chunks[i].dma);
 		buf->segs[i].len = cpu_to_le64(buf->chunks[i].size);
+	}
+	return 0;
+}
+
+/* Copied per step, so that a large buffer does not hog the CPU. */
+#define DMAADD_COPY_STEP	SZ_1M
+
+/**
+ * dmaadd_buf_copy_user() - copy between user memory and an ALLOC buffer
+ * @buf: a buffer with memory from dmaadd_buf_alloc_memory()
+ * @uptr: user address
+ * @len: bytes, at most the buffer's size, from offset 0 of the buffer
+ * @to_user: copy the buffer to @uptr, else @uptr into the buffer
+ *
+ * The memory is coherent: no sync is needed on either side of the copy.
+ *
+ * Return: 0, or -EFAULT if part of the user range was not accessible.
+ */
+int dmaadd_buf_copy_user(struct dmaadd_buf *buf, void __user *uptr, u64 len,
+			 bool to_user)
+{
+	unsigned int i;
+
+	if (WARN_ON(buf->kind != DMAADD_BUF_KIND_ALLOC || len > buf->size))
+		return -EINVAL;
+
+	for (i = 0; i < buf->nchunks && len; i++) {
+		struct dmaadd_chunk *chunk = &buf->chunks[i];
+		size_t done = 0, left = min_t(u64, len, chunk->size);
+
+		while (left) {
+			size_t n = min_t(size_t, left, DMAADD_COPY_STEP);
+			void *va = chunk->vaddr + done;
+			unsigned long missed;
+
+			if (to_user)
+				missed = copy_to_user(uptr, va, n);
+			else
+				missed = copy_from_user(va, uptr, n);
+			if (missed)
+				return -EFAULT;
+			uptr += n;
+			done += n;
+			left -= n;
+			len -= n;
+			cond_resched();
+		}
 	}
 	return 0;
 }

@@ -72,6 +72,8 @@ struct dmaadd_buf {
 struct dmaadd_buf *dmaadd_buf_create(struct dmaadd_device *ddev, u32 kind,
 				     u64 size);
 int dmaadd_buf_alloc_memory(struct dmaadd_buf *buf, bool contiguous);
+int dmaadd_buf_copy_user(struct dmaadd_buf *buf, void __user *uptr, u64 len,
+			 bool to_user);
 int dmaadd_buf_set_segs_from_sgt(struct dmaadd_buf *buf, struct sg_table *sgt);
 void dmaadd_buf_get(struct dmaadd_buf *buf);
 void dmaadd_buf_put(struct dmaadd_buf *buf);

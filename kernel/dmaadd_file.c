@@ -23,6 +23,7 @@
 #include <linux/dmaadd.h>
 
 #include "dmaadd_buf.h"
+#include "dmaadd_copy.h"
 #include "dmaadd_device.h"
 #include "dmaadd_dmabuf.h"
 #include "dmaadd_drv.h"
@@ -546,6 +547,22 @@ out_report:
 	return ret;
 }
 
+static int dmaadd_ioctl_submit_copy(struct dmaadd_file *df, struct file *filp,
+				    unsigned long arg)
+{
+	struct dmaadd_submit_copy args;
+	u32 usize;
+	int ret;
+
+	ret = dmaadd_copy_args(&args, sizeof(args), arg, &usize);
+	if (ret)
+		return ret;
+	ret = dmaadd_copy_submit(df, &args, filp->f_flags & O_NONBLOCK);
+	if (ret)
+		return ret;
+	return dmaadd_copy_result(arg, &args, sizeof(args), usize);
+}
+
 static int dmaadd_ioctl_wait(struct dmaadd_file *df, unsigned long arg)
 {
 	struct dmaadd_wait args;
@@ -587,6 +604,8 @@ static long dmaadd_file_ioctl(struct file *filp, unsigned int cmd,
 		return dmaadd_ioctl_buf_query(df, arg);
 	case DMAADD_IOCTL_SUBMIT_BATCH:
 		return dmaadd_ioctl_submit_batch(df, filp, arg);
+	case DMAADD_IOCTL_SUBMIT_COPY:
+		return dmaadd_ioctl_submit_copy(df, filp, arg);
 	default:
 		return -ENOTTY;
 	}

@@ -63,6 +63,7 @@ struct dmaadd_job_req {
 	struct dma_fence *dep;
 	struct sync_file *sync_file;
 	int out_fd;
+	struct dma_fence **fence_ret;	/* gets a reference on the job's fence */
 };
 
 /*
@@ -175,8 +176,10 @@ static int dmaadd_job_prepare(struct dmaadd_file *df, struct dmaadd_job_req *req
 		return ret;
 
 	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
-		req->bufs[i] = dmaadd_file_get_buf(df, ops[i]->handle,
-						   &req->read_only[i]);
+		/* The copying path brings its own buffers, not handles. */
+		if (!req->bufs[i])
+			req->bufs[i] = dmaadd_file_get_buf(df, ops[i]->handle,
+							   &req->read_only[i]);
 		if (!req->bufs[i])
 			return -ENOENT;
 		if (ops[i]->offset + req->len > req->bufs[i]->size)
@@ -523,6 +526,8 @@ static void dmaadd_job_commit(struct dmaadd_file *df, struct dmaadd_job_req *req
 	job->submit_ns = ktime_get_ns();
 	job->file = df;
 	dmaadd_file_get(df);
+	if (req->fence_ret)
+		*req->fence_ret = dma_fence_get(req->fence);
 	job->fence = req->fence;
 	req->fence = NULL;
 	req->fence_live = false;
@@ -542,45 +547,30 @@ static void dmaadd_job_commit(struct dmaadd_file *df, struct dmaadd_job_req *req
 	args->job_id = id;
 }
 
-/**
- * dmaadd_job_submit() - queue @count jobs, all or none
- * @df: open file
- * @args: the jobs' arguments; job_id and out_fence_fd are set on success
- * @count: number of jobs, 1 .. DMAADD_MAX_JOBS
- * @nonblock: fail with -EAGAIN instead of waiting for job slots
- * @error_index: out, on failure the failing job's index, or @count
- *
- * Return: 0 or a negative errno (see uapi/linux/dmaadd.h).
- */
-int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
-		      unsigned int count, bool nonblock, u32 *error_index)
+/* Run the phases over @count requests whose @args are set. */
+static int dmaadd_job_submit_reqs(struct dmaadd_file *df,
+				  struct dmaadd_job_req *reqs,
+				  unsigned int count, bool nonblock,
+				  u32 *error_index)
 {
-	struct dmaadd_job_req one = {}, *reqs = &one;
 	struct dmaadd_resv_set set;
 	unsigned int i;
 	u64 id;
 	int ret;
 
 	*error_index = count;
-	if (count > 1) {
-		reqs = kvcalloc(count, sizeof(*reqs), GFP_KERNEL);
-		if (!reqs)
-			return -ENOMEM;
-	}
-
 	for (i = 0; i < count; i++) {
-		reqs[i].args = &args[i];
 		ret = dmaadd_job_prepare(df, &reqs[i]);
 		if (ret) {
 			*error_index = i;
 			count = i + 1;	/* what there is to undo */
-			goto err_free_reqs;
+			goto err_fini_reqs;
 		}
 	}
 
 	ret = dmaadd_resv_set_init(&set, reqs, count);
 	if (ret)
-		goto err_free_reqs;
+		goto err_fini_reqs;
 	ret = dmaadd_job_reserve(df, count, nonblock);
 	if (ret)
 		goto err_fini_set;
@@ -631,8 +621,6 @@ int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
 	/* The jobs own what they need; the in-fences are only their deps. */
 	for (i = 0; i < count; i++)
 		dmaadd_job_req_fini(&reqs[i]);
-	if (reqs != &one)
-		kvfree(reqs);
 	return 0;
 
 err_unlock_resv:
@@ -641,12 +629,69 @@ err_unlock_submit:
 	mutex_unlock(&df->submit_lock);
 err_fini_set:
 	dmaadd_resv_set_fini(&set);
-err_free_reqs:
+err_fini_reqs:
 	for (i = 0; i < count; i++)
 		dmaadd_job_req_fini(&reqs[i]);
+	return ret;
+}
+
+/**
+ * dmaadd_job_submit() - queue @count jobs, all or none
+ * @df: open file
+ * @args: the jobs' arguments; job_id and out_fence_fd are set on success
+ * @count: number of jobs, 1 .. DMAADD_MAX_JOBS
+ * @nonblock: fail with -EAGAIN instead of waiting for job slots
+ * @error_index: out, on failure the failing job's index, or @count
+ *
+ * Return: 0 or a negative errno (see uapi/linux/dmaadd.h).
+ */
+int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
+		      unsigned int count, bool nonblock, u32 *error_index)
+{
+	struct dmaadd_job_req one = {}, *reqs = &one;
+	unsigned int i;
+	int ret;
+
+	if (count > 1) {
+		reqs = kvcalloc(count, sizeof(*reqs), GFP_KERNEL);
+		if (!reqs) {
+			*error_index = count;
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < count; i++)
+		reqs[i].args = &args[i];
+	ret = dmaadd_job_submit_reqs(df, reqs, count, nonblock, error_index);
 	if (reqs != &one)
 		kvfree(reqs);
 	return ret;
+}
+
+/**
+ * dmaadd_job_submit_bufs() - queue one job on buffers outside the handles
+ * @df: open file
+ * @args: the job's arguments; the operands' handles are not looked up
+ * @bufs: the operands' buffers, a, b, c; the job takes its own references
+ * @nonblock: fail with -EAGAIN instead of waiting for a job slot
+ * @fence: out, on success a reference on the job's fence
+ *
+ * For the copying path's temporary buffers, which have no handle.
+ *
+ * Return: 0 or a negative errno, as dmaadd_job_submit().
+ */
+int dmaadd_job_submit_bufs(struct dmaadd_file *df, struct dmaadd_submit *args,
+			   struct dmaadd_buf *const bufs[DMAADD_HW_NR_OPS],
+			   bool nonblock, struct dma_fence **fence)
+{
+	struct dmaadd_job_req req = { .args = args, .fence_ret = fence };
+	u32 error_index;
+	int i;
+
+	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
+		dmaadd_buf_get(bufs[i]);
+		req.bufs[i] = bufs[i];
+	}
+	return dmaadd_job_submit_reqs(df, &req, 1, nonblock, &error_index);
 }
 
 /*

@@ -49,6 +49,9 @@ struct dmaadd_job_refs {
 
 int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
 		      unsigned int count, bool nonblock, u32 *error_index);
+int dmaadd_job_submit_bufs(struct dmaadd_file *df, struct dmaadd_submit *args,
+			   struct dmaadd_buf *const bufs[DMAADD_HW_NR_OPS],
+			   bool nonblock, struct dma_fence **fence);
 int dmaadd_job_wait(struct dmaadd_file *df, struct dmaadd_wait *args);
 void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
 			 struct dmaadd_job_refs *refs);

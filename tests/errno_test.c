@@ -453,7 +453,7 @@ TEST_F(errors, wait_efault)
 TEST_F(errors, unknown_ioctl)
 {
 	const unsigned long cmds[] = {
-		_IO(DMAADD_TYPE, DMAADD_CMD_SUBMIT_BATCH + 1),
+		_IO(DMAADD_TYPE, DMAADD_CMD_SUBMIT_COPY + 1),
 		_IO(DMAADD_TYPE, 0x10),
 		_IO(DMAADD_TYPE, 0x80),
 		_IO(DMAADD_TYPE, 0xff),

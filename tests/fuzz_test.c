@@ -525,8 +525,8 @@ TEST_F_TIMEOUT(fuzz, ioctls, 600)
 			continue;
 		}
 		if (nr == 10) {		/* a command number nobody defined */
-			cmd = _IO(DMAADD_TYPE, DMAADD_CMD_SUBMIT_BATCH + 1 +
-				  fuzz_below(f, 0xff - DMAADD_CMD_SUBMIT_BATCH));
+			cmd = _IO(DMAADD_TYPE, DMAADD_CMD_SUBMIT_COPY + 1 +
+				  fuzz_below(f, 0xff - DMAADD_CMD_SUBMIT_COPY));
 			if (fuzz_chance(f, 2))
 				cmd = (unsigned long)(__u32)fuzz_next(f);
 			exact = 16;

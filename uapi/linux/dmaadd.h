@@ -45,8 +45,12 @@
 
 #define DMAADD_TYPE 0xDA
 
-/** @DMAADD_API_VERSION: reported by DMAADD_IOCTL_INFO in @api_version */
-#define DMAADD_API_VERSION 2
+/**
+ * @DMAADD_API_VERSION: reported by DMAADD_IOCTL_INFO in @api_version.
+ * 1: buffers, SUBMIT, WAIT, dma-buf export/import, user memory, QUERY;
+ * 2: fences and DMAADD_IOCTL_SUBMIT_BATCH; 3: DMAADD_IOCTL_SUBMIT_COPY.
+ */
+#define DMAADD_API_VERSION 3
 
 enum {
 	DMAADD_CMD_INFO = 0x00,
@@ -59,6 +63,7 @@ enum {
 	DMAADD_CMD_BUF_USERPTR = 0x07,
 	DMAADD_CMD_BUF_QUERY = 0x08,
 	DMAADD_CMD_SUBMIT_BATCH = 0x09,
+	DMAADD_CMD_SUBMIT_COPY = 0x0a,
 };
 
 /**
@@ -671,6 +676,79 @@ struct dmaadd_submit_batch {
 };
 
 #define DMAADD_IOCTL_SUBMIT_BATCH _IO(DMAADD_TYPE, DMAADD_CMD_SUBMIT_BATCH)
+
+/**
+ * struct dmaadd_submit_copy - ioctl(DMAADD_IOCTL_SUBMIT_COPY)
+ * @size: sizeof(struct dmaadd_submit_copy)
+ * @flags: must be 0
+ * @op: &enum dmaadd_op
+ * @status: out, the job's &enum dmaadd_job_status
+ * @count: number of elements, at least 1
+ * @a_ptr: user address of the first input, @count elements
+ * @b_ptr: user address of the second input, @count elements
+ * @c_ptr: user address of the output, @count elements
+ * @job_id: out, the job's id in this open file (the same sequence as
+ *	DMAADD_IOCTL_SUBMIT's)
+ *
+ * The copying path: the design most first drivers start with, kept for
+ * programs that hold their arrays in ordinary memory and as the baseline
+ * the zero-copy path is measured against. It costs two copies of the
+ * inputs and one of the output per call, and an allocation of device
+ * memory; DMAADD_IOCTL_BUF_ALLOC and DMAADD_IOCTL_SUBMIT cost neither.
+ *
+ * The driver allocates two temporary coherent buffers of @count elements,
+ * copies the inputs into them (copy_from_user), runs the job through the
+ * same queue, engine and device addresses as DMAADD_IOCTL_SUBMIT (the
+ * device writes the sum over the first of them), waits for it, and copies
+ * the result to @c_ptr (copy_to_user). The user pointers never reach the
+ * device. The three arrays need no alignment, and @c_ptr may overlap @a_ptr
+ * or @b_ptr in any way: both inputs are read before the output is written.
+ * The job counts against max_jobs_in_flight like any other and runs after
+ * the file's earlier jobs.
+ *
+ * Returns 0 once the job has completed, whatever its @status; only with
+ * DMAADD_JOB_OK is @c_ptr written. On failure nothing was written to
+ * @c_ptr, except after -EFAULT from writing it back.
+ *
+ * Checks run in this order, and the first that fails gives the error:
+ * flags, op, count (-EINVAL); count * element size (-EOVERFLOW), the
+ * length against max_buffer_size (-EINVAL); the three ranges (-EFAULT);
+ * then the copies of the inputs (-EFAULT).
+ *
+ * Errors (besides the common ones):
+ *
+ * =========  =========================================================
+ * -EINVAL    unknown @op or flag, @count is 0, @count * element size
+ *            above &dmaadd_info.max_buffer_size
+ * -EOVERFLOW @count * element size overflows 64 bits
+ * -EFAULT    an input cannot be read or the output range is not a
+ *            valid user range (nothing was queued), or the result
+ *            could not be written to @c_ptr (the job ran: @job_id and
+ *            @status are not written back, @c_ptr may be partly
+ *            written)
+ * -EAGAIN    O_NONBLOCK, and max_jobs_in_flight jobs of this file are
+ *            not yet completed
+ * -EINTR     a signal arrived while waiting for the job: it still
+ *            runs, but its result is dropped (@c_ptr is not written,
+ *            @job_id not returned); never restarted, as that would run
+ *            the job again. Or, as for SUBMIT, a signal arrived while
+ *            waiting for room, before anything was queued.
+ * -ENOMEM    out of memory for the temporary buffers
+ * =========  =========================================================
+ */
+struct dmaadd_submit_copy {
+	__u32 size;
+	__u32 flags;
+	__u32 op;
+	__u32 status;
+	__aligned_u64 count;
+	__aligned_u64 a_ptr;
+	__aligned_u64 b_ptr;
+	__aligned_u64 c_ptr;
+	__aligned_u64 job_id;
+};
+
+#define DMAADD_IOCTL_SUBMIT_COPY _IO(DMAADD_TYPE, DMAADD_CMD_SUBMIT_COPY)
 
 /**
  * enum dmaadd_job_status - outcome of a job, &dmaadd_wait.status
