@@ -47,6 +47,9 @@
 #include "dmaadd_file.h"
 #include "dmaadd_job.h"
 
+#define CREATE_TRACE_POINTS
+#include "dmaadd_trace.h"
+
 #define DMAADD_ELEM_SIZE	4
 #define DMAADD_HISTORY_SHIFT	8
 #define DMAADD_SUBMIT_FLAGS	(DMAADD_SUBMIT_IN_FENCE | DMAADD_SUBMIT_OUT_FENCE)
@@ -433,14 +436,18 @@ err_put:
 /* Sync the job's ranges for the device and hand it to the engine. */
 static int dmaadd_job_ring(struct dmaadd_job *job, bool wait)
 {
-	int i;
+	int i, ret;
 
 	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
 		dmaadd_buf_sync(job->bufs[i], job->offset[i], job->len,
 				dmaadd_job_dir(i), true);
 	/* The descriptor and data must be in memory before the doorbell. */
 	dma_wmb();
-	return dmaadd_device_queue(job->file->ddev, job, wait);
+	ret = dmaadd_device_queue(job->file->ddev, job, wait);
+	/* The slot cannot be reused: that needs the ring_lock we hold. */
+	if (!ret)
+		trace_dmaadd_job_start(job);
+	return ret;
 }
 
 /*
@@ -537,6 +544,7 @@ static void dmaadd_job_commit(struct dmaadd_file *df, struct dmaadd_job_req *req
 		     dma_fence_add_callback(job->dep, &job->dep_cb,
 					    dmaadd_job_dep_cb) == -ENOENT;
 	job->id = id;
+	trace_dmaadd_job_submit(job, !job->ready);
 
 	if (req->sync_file) {
 		fd_install(req->out_fd, req->sync_file->file);
@@ -707,6 +715,7 @@ void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
 	struct dmaadd_file *df = job->file;
 	struct dmaadd_device *ddev = df->ddev;
 	struct dma_fence *fence = job->fence;
+	u64 latency_ns = ktime_get_ns() - job->submit_ns;
 	u32 status;
 	int i;
 
@@ -727,7 +736,10 @@ void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
 		break;
 	}
 	atomic64_inc(&ddev->stats.jobs);
-	atomic64_add(ktime_get_ns() - job->submit_ns, &ddev->stats.latency_ns);
+	atomic64_add(latency_ns, &ddev->stats.latency_ns);
+	if (status != DMAADD_JOB_OK)
+		trace_dmaadd_job_fault(job, status, latency_ns);
+	trace_dmaadd_job_complete(job, status, latency_ns);
 	/* Bring the result back where the CPU reads it (swiotlb: copy). */
 	if (status == DMAADD_JOB_OK)
 		dmaadd_buf_sync(job->bufs[DMAADD_HW_OP_C],
