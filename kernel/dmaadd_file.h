@@ -5,6 +5,7 @@
 #ifndef __DMAADD_FILE_H__
 #define __DMAADD_FILE_H__
 
+#include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
@@ -18,6 +19,7 @@
 
 #define DMAADD_MAX_JOBS		256	/* jobs in flight per file */
 #define DMAADD_JOB_HISTORY	4096	/* statuses kept per file */
+#define DMAADD_WAKE_NONE	(-1LL)	/* wake_at: nobody waits */
 
 /* mmap offset of a buffer: its handle above a 1 TiB window per buffer. */
 #define DMAADD_MMAP_SHIFT	40
@@ -46,6 +48,7 @@ struct dmaadd_file {
 	struct work_struct ring_work;	/* rings jobs whose deps signalled */
 	u64 completed_id;		/* jobs up to this id have completed */
 	wait_queue_head_t wq;		/* job completions */
+	atomic64_t wake_at;		/* lowest job id waited for on @wq */
 	u64 history[DMAADD_JOB_HISTORY];	/* job id << 8 | status */
 	struct dmaadd_job jobs[DMAADD_MAX_JOBS];
 };

@@ -88,16 +88,51 @@ static bool dmaadd_job_done(struct dmaadd_file *df, u64 id)
 	return smp_load_acquire(&df->completed_id) >= id;
 }
 
-/* The slot of job @id is free once job @id - DMAADD_MAX_JOBS completed. */
-static bool dmaadd_job_slot_free(struct dmaadd_file *df, u64 id)
+/*
+ * Completions wake the file's waiters only once the job the earliest of
+ * them waits for is done, not at every job: a batch of 64 would otherwise
+ * wake a WAIT for its last job 64 times. A waiter lowers @wake_at to its
+ * job id before it checks (and again each time it is woken, as a wake-up
+ * resets it); the completion publishes completed_id before it reads
+ * @wake_at. With a full barrier on both sides, either the waiter sees its
+ * job done or the completion sees the waiter's id.
+ */
+static bool dmaadd_job_done_or_wake_at(struct dmaadd_file *df, u64 id)
 {
-	return id <= DMAADD_MAX_JOBS || dmaadd_job_done(df, id - DMAADD_MAX_JOBS);
+	s64 cur = atomic64_read(&df->wake_at);
+
+	while ((u64)cur > id &&
+	       !atomic64_try_cmpxchg(&df->wake_at, &cur, (s64)id))
+		;
+	smp_mb();	/* pairs with dmaadd_job_wake() */
+	return dmaadd_job_done(df, id);
 }
 
-/* Room for @count more jobs: the slot of the last of them is free. */
-static bool dmaadd_job_room(struct dmaadd_file *df, unsigned int count)
+static void dmaadd_job_wake(struct dmaadd_file *df, u64 id)
 {
-	return dmaadd_job_slot_free(df, READ_ONCE(df->next_id) + count - 1);
+	smp_mb();	/* completed_id before wake_at; pairs with the above */
+	if (id < (u64)atomic64_read(&df->wake_at))
+		return;
+	/* Who is still waiting after this lowers it again. */
+	atomic64_set(&df->wake_at, DMAADD_WAKE_NONE);
+	wake_up_all(&df->wq);
+}
+
+/*
+ * Room for @count more jobs: the slot of the last of them is free, which
+ * it is once the job DMAADD_MAX_JOBS before it completed. A @waiter asks
+ * to be woken for it.
+ */
+static bool dmaadd_job_room(struct dmaadd_file *df, unsigned int count,
+			    bool waiter)
+{
+	u64 last = READ_ONCE(df->next_id) + count - 1;
+
+	if (last <= DMAADD_MAX_JOBS)
+		return true;
+	last -= DMAADD_MAX_JOBS;
+	return waiter ? dmaadd_job_done_or_wake_at(df, last) :
+			dmaadd_job_done(df, last);
 }
 
 /* Take the submit lock with free slots for the next @count ids. */
@@ -110,12 +145,13 @@ static int dmaadd_job_reserve(struct dmaadd_file *df, unsigned int count,
 		ret = mutex_lock_interruptible(&df->submit_lock);
 		if (ret)
 			return ret;
-		if (dmaadd_job_room(df, count))
+		if (dmaadd_job_room(df, count, false))
 			return 0;
 		mutex_unlock(&df->submit_lock);
 		if (nonblock)
 			return -EAGAIN;
-		ret = wait_event_interruptible(df->wq, dmaadd_job_room(df, count));
+		ret = wait_event_interruptible(df->wq,
+					       dmaadd_job_room(df, count, true));
 		if (ret)
 			return ret;
 	}
@@ -761,7 +797,7 @@ void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
 	smp_store_release(&df->completed_id, job->id);
 	dma_fence_signal(fence);
 	dma_fence_put(fence);
-	wake_up_all(&df->wq);
+	dmaadd_job_wake(df, job->id);
 }
 
 void dmaadd_job_put_refs(struct dmaadd_job_refs *refs)
@@ -781,12 +817,14 @@ static int dmaadd_job_sleep(struct dmaadd_file *df, u64 id, u64 timeout_ns)
 	int ret;
 
 	if (timeout_ns >= KTIME_MAX)
-		return wait_event_interruptible(df->wq, dmaadd_job_done(df, id));
+		return wait_event_interruptible(df->wq,
+						dmaadd_job_done_or_wake_at(df, id));
 
 	left = ktime_sub(ns_to_ktime(timeout_ns), ktime_get());
 	if (left <= 0)
 		return -ETIMEDOUT;
-	ret = wait_event_interruptible_hrtimeout(df->wq, dmaadd_job_done(df, id),
+	ret = wait_event_interruptible_hrtimeout(df->wq,
+						 dmaadd_job_done_or_wake_at(df, id),
 						 left);
 	return ret == -ETIME ? -ETIMEDOUT : ret;
 }
