@@ -1390,4 +1390,69 @@ TEST(both_backends_at_once)
 	}
 }
 
+/*
+ * Device instances are independent: one engine each. With one device busy
+ * for a good while (32 jobs of 4 MiB per array, most of a second
+ * under QEMU's TCG), a small job on the other completes long before the busy
+ * one's last job. A shared or serialised engine would run the small job
+ * only after all of them.
+ */
+static void check_devices_independent(struct __test_metadata *_metadata,
+				      __u32 busy_backend, __u32 quick_backend)
+{
+	int busy, quick;
+	struct dmaadd_info info;
+	struct job_bufs big, small;
+	unsigned int index;
+	__u32 status = ~0U;
+	__u64 last, job;
+
+	busy = dmaadd_open_backend(busy_backend, 0, &info, &index);
+	quick = dmaadd_open_backend(quick_backend, 0, &info, &index);
+	if (busy < 0 || quick < 0)
+		SKIP(return, "needs a platform and a pci dmaadd device");
+	ASSERT_EQ(0, job_bufs_create(busy, DMAADD_COHERENT_MAX, &big));
+	ASSERT_EQ(0, job_bufs_create(quick, SZ_4K, &small));
+	job_bufs_fill(&big, 80);
+	job_bufs_fill(&small, 81);
+
+	ASSERT_EQ(32U, queue_big(busy, &big, 32, &last));
+	ASSERT_EQ(0, submit_whole(quick, &small, SZ_4K / ELEM_SIZE, &job));
+	ASSERT_EQ(0, _test_ioctl_wait(quick, job, DMAADD_TIMEOUT_INFINITE,
+				      &status));
+	ASSERT_EQ((__u32)DMAADD_JOB_OK, status);
+	/* The busy device is still at it. */
+	EXPECT_ERRNO(ETIMEDOUT, _test_ioctl_wait(busy, last, 0, NULL));
+
+	ASSERT_EQ(0, _test_ioctl_wait(busy, last, DMAADD_TIMEOUT_INFINITE,
+				      NULL));
+	ASSERT_SUM(big.a.map, big.b.map, big.c.map, BIG_COUNT);
+	ASSERT_SUM(small.a.map, small.b.map, small.c.map, SZ_4K / ELEM_SIZE);
+	close(busy);
+	close(quick);
+}
+
+FIXTURE(devices) {
+};
+
+FIXTURE_SETUP(devices)
+{
+}
+
+FIXTURE_TEARDOWN(devices)
+{
+}
+
+TEST_F_TIMEOUT(devices, platform_busy_pci_runs, 120)
+{
+	check_devices_independent(_metadata, DMAADD_BACKEND_PLATFORM,
+				  DMAADD_BACKEND_PCI);
+}
+
+TEST_F_TIMEOUT(devices, pci_busy_platform_runs, 120)
+{
+	check_devices_independent(_metadata, DMAADD_BACKEND_PCI,
+				  DMAADD_BACKEND_PLATFORM);
+}
+
 TEST_HARNESS_MAIN
