@@ -51,7 +51,8 @@ extern "C" {
  *
  * Signals. The library retries an ioctl interrupted by a signal (EINTR)
  * with the same arguments: the kernel's wait timeout is absolute, so a
- * retried wait does not restart its timeout. Bound waits with a timeout
+ * retried wait does not restart its timeout. dmaadd_fence_wait() likewise
+ * polls again for the time that is left. Bound waits with a timeout
  * rather than relying on a signal to interrupt them.
  *
  * File descriptors are opened with O_CLOEXEC. Handles and job ids belong
@@ -65,8 +66,12 @@ extern "C" {
  * thread frees it.
  *
  * Versions. Functions documented "Since: 1.1" are in the symbol version
- * LIBDMAADD_1.1 of libdmaadd.so.1 (library version 1.1.0 and later);
- * everything else is in LIBDMAADD_1.
+ * LIBDMAADD_1.1 of libdmaadd.so.1 (library version 1.1.0 and later),
+ * those documented "Since: 1.2" in LIBDMAADD_1.2 (1.2.0 and later);
+ * everything else is in LIBDMAADD_1. Fences and batched submission (1.2)
+ * also need a module of API version 2 or later (see
+ * dmaadd_device_info_get_api_version()); with an older one they fail with
+ * EOPNOTSUPP.
  */
 
 /** @DMAADD_WAIT_FOREVER: timeout_ns for dmaadd_device_wait() that never expires */
@@ -848,19 +853,54 @@ struct dmaadd_job_operand {
 };
 
 /**
+ * enum dmaadd_job_flags - &dmaadd_job_desc.flags
+ * @DMAADD_JOB_IN_FENCE: @in_fence_fd is a sync_file (for example another
+ *	job's out-fence, of this or any other device or open file, or another
+ *	driver's fence); the job starts only after every fence in it has
+ *	signalled, whatever their error. SUBMIT does not wait for it: the job
+ *	waits in the kernel, and the jobs submitted after it to the same
+ *	&struct dmaadd_device wait behind it. The descriptor stays the
+ *	caller's; the kernel takes its own reference to the fence.
+ * @DMAADD_JOB_OUT_FENCE: return the job's fence as a new sync_file
+ *	descriptor (O_CLOEXEC), through dmaadd_device_submit_fence() or
+ *	dmaadd_device_submit_batch(). It signals when the job has completed:
+ *	without error after DMAADD_JOB_OK, with an error otherwise (see
+ *	dmaadd_fence_wait()). Wait for it, poll(2) it, merge it with
+ *	dmaadd_fence_merge(), or pass it as another job's in-fence.
+ *
+ * Both mirror the kernel's DMAADD_SUBMIT_IN_FENCE and
+ * DMAADD_SUBMIT_OUT_FENCE (see "Fences and implicit synchronisation" in
+ * <linux/dmaadd.h>), and need a module of API version 2 or later.
+ *
+ * Since: 1.2
+ */
+enum dmaadd_job_flags {
+	DMAADD_JOB_IN_FENCE = 1 << 0,
+	DMAADD_JOB_OUT_FENCE = 1 << 1,
+};
+
+/**
  * struct dmaadd_job_desc - description of one job
  * @size: sizeof(struct dmaadd_job_desc) as the caller was compiled with.
  *	Later versions of the library append members; they read only
  *	@size bytes and treat missing members as zero, and members they
  *	do not know must be zero (else E2BIG). Initialise the whole struct
  *	(a designated initializer does) so new members start as zero.
+ *	DMAADD_JOB_DESC_SIZE_VER0 (the struct of 1.0 and 1.1, up to and
+ *	including @c) is the smallest size accepted.
  * @op: &enum dmaadd_op, e.g. DMAADD_OP_ADD_I32
- * @flags: must be 0
+ * @flags: bitmask of &enum dmaadd_job_flags (since 1.2; must be 0 before)
  * @count: number of elements, at least 1
  * @a: first input
  * @b: second input
  * @c: output, ``c[i] = a[i] + b[i]``; may be exactly the range of @a or
  *	@b (in place) but must not otherwise overlap an input
+ * @in_fence_fd: with DMAADD_JOB_IN_FENCE, the sync_file descriptor the job
+ *	waits for (0 is a valid descriptor, hence the flag); otherwise must
+ *	be 0. Since 1.2.
+ * @__reserved: must be 0; a later version may give it a meaning, and this
+ *	one then refuses a non-zero value with E2BIG like any member it does
+ *	not know. Since 1.2.
  *
  * All three buffers must belong to the device the job is submitted to.
  *
@@ -883,7 +923,18 @@ struct dmaadd_job_desc {
 	struct dmaadd_job_operand a;
 	struct dmaadd_job_operand b;
 	struct dmaadd_job_operand c;
+	/* Since 1.2 */
+	int in_fence_fd;
+	uint32_t __reserved;
 };
+
+/**
+ * @DMAADD_JOB_DESC_SIZE_VER0: &dmaadd_job_desc.size of the first version,
+ * the struct of libdmaadd 1.0 and 1.1 (up to and including @c): what
+ * binaries built against those headers pass. It means no fences.
+ */
+#define DMAADD_JOB_DESC_SIZE_VER0 \
+	(offsetof(struct dmaadd_job_desc, c) + sizeof(struct dmaadd_job_operand))
 
 /**
  * dmaadd_device_submit() - queue a job
@@ -898,17 +949,113 @@ struct dmaadd_job_desc {
  * max_jobs_in_flight jobs are already queued, sleeps until one completes,
  * or fails with EAGAIN if the device is non-blocking.
  *
+ * Since 1.2 @job->flags may hold DMAADD_JOB_IN_FENCE. A job asking for
+ * DMAADD_JOB_OUT_FENCE needs dmaadd_device_submit_fence(), which has
+ * somewhere to return the descriptor; here it is refused (EINVAL).
+ *
  * Return: 0, or -1 with errno set: EINVAL (NULL @dev or @job, @job->size
- * too small, non-zero @job->flags, a NULL operand buffer, and the kernel's
- * reasons: unknown op, count 0, misaligned offset, partial overlap), E2BIG
- * (non-zero members unknown to this library version), EXDEV (an operand
- * buffer belongs to another device), ENOENT (stale buffer handle),
- * EOVERFLOW, ERANGE (an operand extends past its buffer), EACCES (the
- * output @job->c is a read-only buffer, see dmaadd_buffer_is_read_only()),
- * EAGAIN (non-blocking and the queue is full).
+ * too small, an unknown flag or DMAADD_JOB_OUT_FENCE in @job->flags, a
+ * bad @job->in_fence_fd (see dmaadd_device_submit_fence()), a NULL
+ * operand buffer, and the kernel's reasons: unknown op, count 0,
+ * misaligned offset, partial overlap), E2BIG (non-zero members unknown to
+ * this library version), EXDEV (an operand buffer belongs to another
+ * device), ENOENT (stale buffer handle), EOVERFLOW, ERANGE (an operand
+ * extends past its buffer), EACCES (the output @job->c is a read-only
+ * buffer, see dmaadd_buffer_is_read_only()), EAGAIN (non-blocking and the
+ * queue is full), ENOMEM, EOPNOTSUPP (DMAADD_JOB_IN_FENCE and a module of
+ * API version 1).
  */
 int dmaadd_device_submit(struct dmaadd_device *dev,
 			 const struct dmaadd_job_desc *job, uint64_t *job_id);
+
+/**
+ * dmaadd_device_submit_fence() - queue a job, with fences
+ * @dev: device
+ * @job: job description; read during the call only. Its flags say whether
+ *	the job waits for @job->in_fence_fd (DMAADD_JOB_IN_FENCE) and whether
+ *	it gets an out-fence (DMAADD_JOB_OUT_FENCE).
+ * @job_id: out, as for dmaadd_device_submit(); may be NULL
+ * @out_fence_fd: out, with DMAADD_JOB_OUT_FENCE a new sync_file descriptor
+ *	(O_CLOEXEC) for the job's fence, which the caller owns and must
+ *	close(); -1 for a job without the flag. May be NULL only without the
+ *	flag. Written only on success.
+ *
+ * dmaadd_device_submit() plus the out-fence: everything else is the same.
+ * A job with an in-fence is queued in the kernel until the fence has
+ * signalled; this call does not wait for it. Jobs submitted after it to
+ * @dev wait behind it (jobs of one open device complete in order), and the
+ * time spent waiting for the in-fence counts in any timeout given to
+ * dmaadd_device_wait().
+ * On failure no job was queued, no job id was used and no descriptor was
+ * created.
+ *
+ * Since: 1.2
+ *
+ * Return: 0, or -1 with errno set: EINVAL (NULL @dev or @job, @job->size
+ * too small, an unknown flag, DMAADD_JOB_OUT_FENCE with @out_fence_fd
+ * NULL, DMAADD_JOB_IN_FENCE with a @job->size that does not include
+ * @in_fence_fd or with a negative @in_fence_fd, @in_fence_fd not 0
+ * without DMAADD_JOB_IN_FENCE, a NULL operand buffer; and the kernel's
+ * reasons: unknown op, count 0, misaligned offset, partial overlap,
+ * @in_fence_fd not an open sync_file), E2BIG (non-zero members unknown to
+ * this library version, or a non-zero @__reserved), EXDEV (an operand
+ * buffer belongs to another device), ENOENT (stale buffer handle),
+ * EOVERFLOW, ERANGE (an operand extends past its buffer), EACCES (the
+ * output is a read-only buffer), EAGAIN (non-blocking and the queue is
+ * full), EMFILE (DMAADD_JOB_OUT_FENCE and no free descriptor), ENOMEM,
+ * EOPNOTSUPP (a fence flag and a module of API version 1).
+ */
+int dmaadd_device_submit_fence(struct dmaadd_device *dev,
+			       const struct dmaadd_job_desc *job,
+			       uint64_t *job_id, int *out_fence_fd);
+
+/**
+ * dmaadd_device_submit_batch() - queue several jobs in one call
+ * @dev: device
+ * @jobs: array of @count pointers to job descriptions, each read during
+ *	the call only. An array of pointers, not of structs, so that each
+ *	description keeps its own &dmaadd_job_desc.size. Fences work as in
+ *	dmaadd_device_submit_fence(), job by job.
+ * @count: number of jobs, 1 .. max_jobs_in_flight (see
+ *	dmaadd_device_info_get_max_jobs_in_flight(); 256 with API version 2)
+ * @first_job_id: out, the id of @jobs[0]; job i has id
+ *	@first_job_id + i. May be NULL. Written only on success.
+ * @out_fence_fds: out, array of @count descriptors: for job i with
+ *	DMAADD_JOB_OUT_FENCE a new sync_file descriptor (O_CLOEXEC) the
+ *	caller owns and must close(), -1 for a job without it. May be NULL
+ *	when no job has DMAADD_JOB_OUT_FENCE. Written only on success.
+ * @error_index: out, on failure: the index of the job that was refused,
+ *	by the library's checks or the kernel's, or @count when the failure
+ *	is not one job's (@count itself, memory, EAGAIN, ...). May be NULL.
+ *	Written only on failure.
+ *
+ * All or nothing, in one DMAADD_IOCTL_SUBMIT_BATCH: every job is checked
+ * and everything they need (handles, ranges, in-fences, descriptors,
+ * memory, room for @count jobs) is taken before any of them is queued.
+ * Either all are queued, with consecutive ids, or none is, no id is used,
+ * no descriptor created, and errno is what the first refused job would
+ * have got from dmaadd_device_submit_fence(). The jobs run and complete
+ * in array order, after the jobs submitted before. Each keeps its own
+ * status (dmaadd_device_wait()) and fence: a job that faults does not
+ * stop the ones after it. Waiting for the last job is waiting for all.
+ *
+ * If fewer than @count job slots are free, sleeps until there are @count,
+ * or fails with EAGAIN if the device is non-blocking (even when a smaller
+ * batch would fit).
+ *
+ * Since: 1.2
+ *
+ * Return: 0, or -1 with errno set: those of dmaadd_device_submit_fence()
+ * for the refused job (EINVAL also for a NULL entry of @jobs, or for
+ * DMAADD_JOB_OUT_FENCE with @out_fence_fds NULL), and EINVAL (@dev or
+ * @jobs NULL, @count 0 or above max_jobs_in_flight), ENOMEM, EAGAIN
+ * (non-blocking and fewer than @count free slots), EOPNOTSUPP (a module
+ * of API version 1, which has no batched submission).
+ */
+int dmaadd_device_submit_batch(struct dmaadd_device *dev,
+			       const struct dmaadd_job_desc *const jobs[],
+			       size_t count, uint64_t *first_job_id,
+			       int out_fence_fds[], size_t *error_index);
 
 /**
  * dmaadd_device_wait() - wait for a job to complete
@@ -933,7 +1080,8 @@ int dmaadd_device_wait(struct dmaadd_device *dev, uint64_t job_id,
 /**
  * dmaadd_device_run() - submit a job and wait for it
  * @dev: device
- * @job: job description, as for dmaadd_device_submit()
+ * @job: job description, as for dmaadd_device_submit() (so it may have an
+ *	in-fence, but no out-fence)
  * @timeout_ns: as for dmaadd_device_wait(), counted from submission
  * @status: as for dmaadd_device_wait()
  *
@@ -971,6 +1119,88 @@ int dmaadd_device_add_i32(struct dmaadd_device *dev, struct dmaadd_buffer *c,
  * Return: a static string: "ok", "fault", "invalid" or "unknown".
  */
 const char *dmaadd_job_status_name(uint32_t status);
+
+/* ----------------------------------------------------------------------- */
+/* Fences (since 1.2)                                                      */
+/* ----------------------------------------------------------------------- */
+
+/*
+ * A fence is a sync_file descriptor: a job's out-fence
+ * (DMAADD_JOB_OUT_FENCE), a merge of fences, or any other driver's
+ * sync_file. These functions work on any of them; none takes ownership of
+ * a descriptor it is given.
+ */
+
+/**
+ * dmaadd_fence_wait() - wait until a fence has signalled
+ * @fence_fd: a sync_file descriptor
+ * @timeout_ns: relative timeout in nanoseconds (measured on
+ *	CLOCK_MONOTONIC from the call); 0 only polls; DMAADD_WAIT_FOREVER
+ *	(-1) waits for ever
+ *
+ * Reads the fence's state (SYNC_IOC_FILE_INFO) and, while it is pending,
+ * poll(2)s the descriptor for the time that is left. A signal does not
+ * end the wait: the remaining time is computed again from the deadline
+ * and the wait goes on, so the timeout is never extended.
+ *
+ * A fence that signalled with an error (a job that completed with another
+ * status than DMAADD_JOB_OK: its fence carries -EIO after a device fault,
+ * -EINVAL when the device rejected the descriptor) gives EIO, whatever
+ * the error; dmaadd_fence_get_status() tells which it was.
+ *
+ * Since: 1.2
+ *
+ * Return: 0 if the fence signalled without error, or -1 with errno set:
+ * EIO (it signalled with an error), ETIMEDOUT (still pending at the
+ * timeout), EBADF (@fence_fd is negative or not an open descriptor),
+ * EINVAL (@fence_fd is not a sync_file, or @timeout_ns is negative other
+ * than -1), ENOMEM.
+ */
+int dmaadd_fence_wait(int fence_fd, int64_t timeout_ns);
+
+/**
+ * dmaadd_fence_get_status() - has a fence signalled, and how
+ * @fence_fd: a sync_file descriptor
+ * @fence_error: out, if not NULL, written on success: 0 if the fence is
+ *	pending or signalled without error, else its error as a positive
+ *	errno value: EIO for a job the device faulted on (DMAADD_JOB_FAULT),
+ *	EINVAL for a descriptor the device rejected (DMAADD_JOB_INVALID), or
+ *	whatever error another driver's fence carries. For a merged fence,
+ *	the first error one of its fences signalled with (see
+ *	dmaadd_fence_merge()).
+ *
+ * Does not wait.
+ *
+ * Since: 1.2
+ *
+ * Return: 1 if the fence has signalled (with or without error), 0 if it
+ * is pending, or -1 with errno set: EBADF (@fence_fd is negative or not
+ * an open descriptor), EINVAL (@fence_fd is not a sync_file).
+ */
+int dmaadd_fence_get_status(int fence_fd, int *fence_error);
+
+/**
+ * dmaadd_fence_merge() - one fence for two
+ * @fd1: a sync_file descriptor
+ * @fd2: another one, or the same
+ *
+ * Creates a fence that signals once both have signalled (SYNC_IOC_MERGE),
+ * for example to make a job wait for two others through one
+ * DMAADD_JOB_IN_FENCE. The kernel keeps only the fences still pending at
+ * the merge, and of two fences of one timeline (two out-fences of one
+ * open device) only the later one: the merged fence carries the error of
+ * a kept fence that signals with one, but not that of a fence that had
+ * already signalled (check those with dmaadd_fence_get_status() first if
+ * it matters). @fd1 and @fd2 stay the caller's.
+ *
+ * Since: 1.2
+ *
+ * Return: a new sync_file descriptor (O_CLOEXEC) the caller owns and must
+ * close(), or -1 with errno set: EBADF (@fd1 or @fd2 is negative or not an
+ * open descriptor), EINVAL (@fd1 or @fd2 is not a sync_file), EMFILE,
+ * ENOMEM.
+ */
+int dmaadd_fence_merge(int fd1, int fd2);
 
 #ifdef __cplusplus
 }

@@ -16,16 +16,19 @@
  * passing the same struct again neither duplicates a job nor extends a
  * timeout.
  *
- * EAGAIN is retried like libdrm's drmIoctl() does, except for SUBMIT:
- * there it means "O_NONBLOCK and the queue is full", an answer the caller
- * asked for, and retrying would turn it into a busy wait.
+ * SUBMIT_BATCH likewise queues none of its jobs when interrupted.
+ *
+ * EAGAIN is retried like libdrm's drmIoctl() does, except for SUBMIT and
+ * SUBMIT_BATCH: there it means "O_NONBLOCK and the queue is full", an
+ * answer the caller asked for, and retrying would turn it into a busy wait.
  */
 static bool dmaadd_ioctl_should_retry(unsigned long request, int err)
 {
 	if (err == EINTR)
 		return true;
 	if (err == EAGAIN)
-		return request != DMAADD_IOCTL_SUBMIT;
+		return request != DMAADD_IOCTL_SUBMIT &&
+		       request != DMAADD_IOCTL_SUBMIT_BATCH;
 	return false;
 }
 

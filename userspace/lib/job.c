@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libdmaadd - jobs: DMAADD_IOCTL_SUBMIT and DMAADD_IOCTL_WAIT.
+ * libdmaadd - jobs: DMAADD_IOCTL_SUBMIT, DMAADD_IOCTL_SUBMIT_BATCH and
+ * DMAADD_IOCTL_WAIT.
  *
  * Copyright (C) 2026 The dmaadd authors
  */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,21 +16,27 @@
 
 #define NSEC_PER_SEC 1000000000ULL
 
-/* The first published struct dmaadd_job_desc ends after @c. */
-#define DMAADD_JOB_DESC_SIZE_V1 \
-	(offsetof(struct dmaadd_job_desc, c) + sizeof(struct dmaadd_job_operand))
+/* The flags this version knows, and where the member they need ends. */
+#define DMAADD_JOB_FLAGS (DMAADD_JOB_IN_FENCE | DMAADD_JOB_OUT_FENCE)
+#define DMAADD_JOB_DESC_IN_FENCE_END \
+	(offsetof(struct dmaadd_job_desc, in_fence_fd) + sizeof(int))
+
+/* The first module API version with fences and SUBMIT_BATCH. */
+#define DMAADD_API_VERSION_FENCES 2
 
 /*
- * The same extension rule as the uapi: a caller built against a newer
- * header may pass a larger struct as long as the members this library
- * does not know about are zero.
+ * Read a caller's job description into @d: the same extension rule as the
+ * uapi. Only @size bytes are read, the members after them are zero, and a
+ * caller built against a newer header may pass a larger struct as long as
+ * the members this library does not know about are zero.
  */
-static int dmaadd_job_desc_check_size(const struct dmaadd_job_desc *job)
+static int dmaadd_job_desc_read(const struct dmaadd_job_desc *job,
+				struct dmaadd_job_desc *d)
 {
 	const unsigned char *tail = (const unsigned char *)job;
 	size_t i;
 
-	if (job->size < DMAADD_JOB_DESC_SIZE_V1) {
+	if (!job || job->size < DMAADD_JOB_DESC_SIZE_VER0) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -37,6 +45,13 @@ static int dmaadd_job_desc_check_size(const struct dmaadd_job_desc *job)
 			errno = E2BIG;
 			return -1;
 		}
+	}
+	memset(d, 0, sizeof(*d));
+	memcpy(d, job, job->size < sizeof(*d) ? job->size : sizeof(*d));
+	/* Kept for a later member: unknown to this version. */
+	if (d->__reserved) {
+		errno = E2BIG;
+		return -1;
 	}
 	return 0;
 }
@@ -59,38 +74,178 @@ static int dmaadd_job_operand_to_uapi(const struct dmaadd_device *dev,
 	return 0;
 }
 
-DMAADD_API int dmaadd_device_submit(struct dmaadd_device *dev,
-				    const struct dmaadd_job_desc *job,
-				    uint64_t *job_id)
+/*
+ * Check a job description and translate it into a SUBMIT (or one element
+ * of a SUBMIT_BATCH) for @dev. Fails with errno set; sends nothing.
+ */
+static int dmaadd_job_to_uapi(const struct dmaadd_device *dev,
+			      const struct dmaadd_job_desc *job,
+			      struct dmaadd_submit *arg)
 {
-	struct dmaadd_submit arg = {
-		.size = sizeof(arg),
-	};
+	struct dmaadd_job_desc d;
+
+	if (dmaadd_job_desc_read(job, &d))
+		return -1;
+	if (d.flags & ~(uint32_t)DMAADD_JOB_FLAGS) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* fd 0 is a descriptor: only the flag says there is an in-fence. */
+	if (d.flags & DMAADD_JOB_IN_FENCE) {
+		if (job->size < DMAADD_JOB_DESC_IN_FENCE_END ||
+		    d.in_fence_fd < 0) {
+			errno = EINVAL;
+			return -1;
+		}
+	} else if (d.in_fence_fd) {
+		errno = EINVAL;
+		return -1;
+	}
+
+	memset(arg, 0, sizeof(*arg));
+	arg->size = sizeof(*arg);
+	arg->op = d.op;
+	arg->count = d.count;
+	if (dmaadd_job_operand_to_uapi(dev, &d.a, &arg->a) ||
+	    dmaadd_job_operand_to_uapi(dev, &d.b, &arg->b) ||
+	    dmaadd_job_operand_to_uapi(dev, &d.c, &arg->c))
+		return -1;
+
+	/* An API 1 module would only say EINVAL (unknown flag). */
+	if (d.flags && dev->info.api_version < DMAADD_API_VERSION_FENCES) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	if (d.flags & DMAADD_JOB_IN_FENCE) {
+		arg->flags |= DMAADD_SUBMIT_IN_FENCE;
+		arg->in_fence_fd = (uint32_t)d.in_fence_fd;
+	}
+	if (d.flags & DMAADD_JOB_OUT_FENCE)
+		arg->flags |= DMAADD_SUBMIT_OUT_FENCE;
+	return 0;
+}
+
+/* The out-fence of a job the kernel accepted, or -1 if it asked for none. */
+static int dmaadd_job_out_fence(const struct dmaadd_submit *arg)
+{
+	/* A descriptor is an int: the kernel never returns more. */
+	return (arg->flags & DMAADD_SUBMIT_OUT_FENCE) ?
+	       (int)arg->out_fence_fd : -1;
+}
+
+static int dmaadd_submit_one(struct dmaadd_device *dev,
+			     const struct dmaadd_job_desc *job,
+			     uint64_t *job_id, int *out_fence_fd)
+{
+	struct dmaadd_submit arg;
 
 	if (!dev || !job) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (dmaadd_job_desc_check_size(job))
+	if (dmaadd_job_to_uapi(dev, job, &arg))
 		return -1;
-	if (job->flags) {
+	/* Nowhere to put the descriptor: refuse rather than leak it. */
+	if ((arg.flags & DMAADD_SUBMIT_OUT_FENCE) && !out_fence_fd) {
 		errno = EINVAL;
 		return -1;
 	}
-
-	arg.op = job->op;
-	arg.count = job->count;
-	if (dmaadd_job_operand_to_uapi(dev, &job->a, &arg.a) ||
-	    dmaadd_job_operand_to_uapi(dev, &job->b, &arg.b) ||
-	    dmaadd_job_operand_to_uapi(dev, &job->c, &arg.c))
-		return -1;
 
 	if (dmaadd_ioctl(dev->fd, DMAADD_IOCTL_SUBMIT, &arg))
 		return -1;
 
 	if (job_id)
 		*job_id = arg.job_id;
+	if (out_fence_fd)
+		*out_fence_fd = dmaadd_job_out_fence(&arg);
 	return 0;
+}
+
+DMAADD_API int dmaadd_device_submit(struct dmaadd_device *dev,
+				    const struct dmaadd_job_desc *job,
+				    uint64_t *job_id)
+{
+	return dmaadd_submit_one(dev, job, job_id, NULL);
+}
+
+DMAADD_API int dmaadd_device_submit_fence(struct dmaadd_device *dev,
+					  const struct dmaadd_job_desc *job,
+					  uint64_t *job_id, int *out_fence_fd)
+{
+	return dmaadd_submit_one(dev, job, job_id, out_fence_fd);
+}
+
+DMAADD_API int
+dmaadd_device_submit_batch(struct dmaadd_device *dev,
+			   const struct dmaadd_job_desc *const jobs[],
+			   size_t count, uint64_t *first_job_id,
+			   int out_fence_fds[], size_t *error_index)
+{
+	struct dmaadd_submit_batch arg = {
+		.size = sizeof(arg),
+		.stride = sizeof(struct dmaadd_submit),
+	};
+	struct dmaadd_submit *subs;
+	size_t i, failed = count;
+	int saved_errno;
+
+	if (!dev || !jobs || !count || count > dev->info.max_jobs_in_flight) {
+		errno = EINVAL;
+		goto err_report;
+	}
+	if (dev->info.api_version < DMAADD_API_VERSION_FENCES) {
+		errno = EOPNOTSUPP;
+		goto err_report;
+	}
+
+	/* Up to 256 elements of 88 bytes: not for the stack. */
+	subs = calloc(count, sizeof(*subs));
+	if (!subs)
+		goto err_report;
+
+	for (i = 0; i < count; i++) {
+		if (!jobs[i]) {
+			errno = EINVAL;
+			break;
+		}
+		if (dmaadd_job_to_uapi(dev, jobs[i], &subs[i]))
+			break;
+		if ((subs[i].flags & DMAADD_SUBMIT_OUT_FENCE) &&
+		    !out_fence_fds) {
+			errno = EINVAL;
+			break;
+		}
+	}
+	if (i < count) {
+		failed = i;
+		goto err_free;
+	}
+
+	arg.count = (uint32_t)count;
+	arg.jobs_ptr = (uint64_t)(uintptr_t)subs;
+	/* Early refusals leave it alone: then the failure is not one job's. */
+	arg.error_index = (uint32_t)count;
+	if (dmaadd_ioctl(dev->fd, DMAADD_IOCTL_SUBMIT_BATCH, &arg)) {
+		failed = arg.error_index < count ? arg.error_index : count;
+		goto err_free;
+	}
+
+	if (first_job_id)
+		*first_job_id = arg.first_job_id;
+	if (out_fence_fds)
+		for (i = 0; i < count; i++)
+			out_fence_fds[i] = dmaadd_job_out_fence(&subs[i]);
+	free(subs);
+	return 0;
+
+err_free:
+	saved_errno = errno;
+	free(subs);
+	errno = saved_errno;
+err_report:
+	if (error_index)
+		*error_index = failed;
+	return -1;
 }
 
 /* Relative nanoseconds from now to the uapi's absolute CLOCK_MONOTONIC. */
@@ -155,7 +310,7 @@ DMAADD_API int dmaadd_device_run(struct dmaadd_device *dev,
 {
 	uint64_t job_id;
 
-	if (dmaadd_device_submit(dev, job, &job_id))
+	if (dmaadd_submit_one(dev, job, &job_id, NULL))
 		return -1;
 	return dmaadd_device_wait(dev, job_id, timeout_ns, status);
 }

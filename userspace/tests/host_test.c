@@ -16,6 +16,11 @@
  * same handle again, as the kernel does) from "another driver's" (any
  * other memfd: a new handle of kind IMPORT).
  *
+ * The stand-in's fences are eventfds: readable (poll(2) says POLLIN) once
+ * signalled, like a sync_file. The stand-in answers SYNC_IOC_FILE_INFO and
+ * SYNC_IOC_MERGE for the ones it made; any other descriptor gets the real
+ * system's answer to those ioctls.
+ *
  * Copyright (C) 2026 The dmaadd authors
  */
 #include <errno.h>
@@ -27,14 +32,20 @@
 #include <string.h>
 #include <signal.h>
 #include <stdio.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/sync_file.h>
 
 #include <libdmaadd.h>
 
@@ -85,8 +96,18 @@ struct fake_export {
 	uint64_t length;
 };
 
+#define FAKE_MAX_FENCES 32
+#define FAKE_MAX_BATCH 4	/* max_jobs_in_flight the stand-in reports */
+
+/* A stand-in sync_file: an eventfd, signalled once it is readable. */
+struct fake_fence {
+	int fd;
+	int error;	/* negative errno it signals with, or 0 */
+};
+
 static struct fake_kernel {
-	struct fake_cmd info, alloc, free, submit, wait;
+	struct fake_cmd info, alloc, free, submit, wait, batch;
+	struct fake_cmd fence_info, merge;
 	struct fake_cmd export_, import, userptr, query;
 	struct fake_handle h[FAKE_MAX_HANDLES];
 	struct fake_export exports[FAKE_MAX_HANDLES];
@@ -111,6 +132,12 @@ static struct fake_kernel {
 	uint32_t wait_status;
 	uint32_t last_alloc_flags;
 	struct dmaadd_submit last_submit;
+	struct dmaadd_submit_batch last_batch;
+	struct dmaadd_submit batch_jobs[FAKE_MAX_BATCH];
+	struct sync_merge_data last_merge;
+	struct fake_fence fences[FAKE_MAX_FENCES];
+	unsigned int nfences;
+	uint32_t api_version;	/* INFO reports it; 0: DMAADD_API_VERSION */
 	struct dmaadd_wait wait_args[FAKE_MAX_ERRS + 1];
 	uint64_t wait_called_at_ns;
 	bool bad_arg;	/* a size, flags or reserved member was wrong */
@@ -327,6 +354,186 @@ static int fake_query(struct dmaadd_buf_query *q)
 	return 0;
 }
 
+/* A new stand-in fence, signalled (with @error) or pending; -1 if none. */
+static int fake_fence_new(bool signalled, int error)
+{
+	int fd;
+
+	if (fake.nfences == FAKE_MAX_FENCES)
+		return -1;
+	fd = eventfd(signalled ? 1 : 0, EFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	fake.fences[fake.nfences++] = (struct fake_fence){
+		.fd = fd,
+		.error = error,
+	};
+	return fd;
+}
+
+static bool fake_is_eventfd(int fd)
+{
+	char link[64], target[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = 0;
+	return !strcmp(target, "anon_inode:[eventfd]");
+}
+
+/* The stand-in fence @fd is, unless it was closed (and its number reused). */
+static struct fake_fence *fake_fence_find(int fd)
+{
+	unsigned int i;
+
+	/* The newest first: a closed fence's number may have been reused. */
+	for (i = fake.nfences; i-- > 0;)
+		if (fake.fences[i].fd == fd)
+			return fake_is_eventfd(fd) ? &fake.fences[i] : NULL;
+	return NULL;
+}
+
+static void fake_fence_signal(int fd, int error)
+{
+	uint64_t one = 1;
+
+	fake_fence_find(fd)->error = error;
+	if (write(fd, &one, sizeof(one)) != sizeof(one))
+		abort();
+}
+
+/* As dma_fence_get_status(): 0 pending, 1 signalled, or its error. */
+static int fake_fence_status(const struct fake_fence *f)
+{
+	struct pollfd p = { .fd = f->fd, .events = POLLIN };
+
+	if (poll(&p, 1, 0) != 1)
+		return 0;
+	return f->error ?: 1;
+}
+
+static int fake_fence_ioctl(struct fake_fence *f, unsigned long request,
+			    void *arg)
+{
+	int err;
+
+	switch (request) {
+	case SYNC_IOC_FILE_INFO: {
+		struct sync_file_info *info = arg;
+
+		err = fake_injected(&fake.fence_info);
+		if (err)
+			return err;
+		/* The library asks for the status only: no fence array. */
+		if (info->flags || info->pad || info->num_fences ||
+		    info->sync_fence_info)
+			fake.bad_arg = true;
+		info->status = fake_fence_status(f);
+		info->num_fences = 1;
+		return 0;
+	}
+	case SYNC_IOC_MERGE: {
+		struct sync_merge_data *m = arg;
+		struct fake_fence *f2;
+		int s1, s2, fd;
+
+		fake.last_merge = *m;
+		err = fake_injected(&fake.merge);
+		if (err)
+			return err;
+		if (m->flags || m->pad || m->fence)
+			fake.bad_arg = true;
+		f2 = fake_fence_find((int)m->fd2);
+		if (!f2)
+			return ENOENT;	/* as the kernel says it */
+		s1 = fake_fence_status(f);
+		s2 = fake_fence_status(f2);
+		fd = fake_fence_new(s1 && s2, s1 < 0 ? s1 : s2 < 0 ? s2 : 0);
+		if (fd < 0)
+			return ENOMEM;
+		m->fence = fd;
+		return 0;
+	}
+	default:
+		return ENOTTY;
+	}
+}
+
+/* SUBMIT's checks, as the kernel makes them (the ones the stand-in can). */
+static int fake_submit_check(const struct dmaadd_submit *s)
+{
+	const struct dmaadd_operand *ops[] = { &s->a, &s->b, &s->c };
+	unsigned int i;
+
+	if (s->__reserved || s->a.flags || s->b.flags || s->c.flags)
+		fake.bad_arg = true;
+	if (s->flags & ~(uint32_t)(DMAADD_SUBMIT_IN_FENCE |
+				   DMAADD_SUBMIT_OUT_FENCE))
+		return EINVAL;
+	if (!(s->flags & DMAADD_SUBMIT_IN_FENCE) && s->in_fence_fd)
+		return EINVAL;
+	if (s->out_fence_fd)
+		return EINVAL;
+	for (i = 0; i < 3; i++)
+		if (!fake_live(ops[i]->handle))
+			return ENOENT;
+	if (fake_live(s->c.handle)->read_only)
+		return EACCES;
+	if ((s->flags & DMAADD_SUBMIT_IN_FENCE) &&
+	    !fake_fence_find((int)s->in_fence_fd))
+		return EINVAL;
+	return 0;
+}
+
+/* An accepted job: its id, and its out-fence (done at once). */
+static int fake_submit_commit(struct dmaadd_submit *s)
+{
+	int fd;
+
+	s->job_id = fake.next_job++;
+	if (s->flags & DMAADD_SUBMIT_OUT_FENCE) {
+		fd = fake_fence_new(true, 0);
+		if (fd < 0)
+			return EMFILE;
+		s->out_fence_fd = (uint32_t)fd;
+	}
+	return 0;
+}
+
+static int fake_submit_batch(struct dmaadd_submit_batch *b)
+{
+	struct dmaadd_submit *jobs = fake.batch_jobs;
+	unsigned int i;
+	int err;
+
+	if (b->flags || b->__reserved || b->first_job_id)
+		fake.bad_arg = true;
+	if (!b->count || b->count > FAKE_MAX_BATCH)
+		return EINVAL;
+	if (b->stride != sizeof(struct dmaadd_submit))
+		fake.bad_arg = true;
+	memset(jobs, 0, sizeof(fake.batch_jobs));
+	memcpy(jobs, (void *)(uintptr_t)b->jobs_ptr, b->count * sizeof(*jobs));
+	for (i = 0; i < b->count; i++) {
+		if (jobs[i].size != sizeof(jobs[i]))
+			fake.bad_arg = true;
+		err = fake_submit_check(&jobs[i]);
+		if (err) {
+			b->error_index = i;
+			return err;
+		}
+	}
+	for (i = 0; i < b->count; i++)
+		if (fake_submit_commit(&jobs[i]))
+			abort();	/* the stand-in has room for this */
+	memcpy((void *)(uintptr_t)b->jobs_ptr, jobs, b->count * sizeof(*jobs));
+	b->first_job_id = jobs[0].job_id;
+	return 0;
+}
+
 static int fake_ioctl(unsigned long request, void *arg)
 {
 	int err;
@@ -340,14 +547,14 @@ static int fake_ioctl(unsigned long request, void *arg)
 			return err;
 		if (info->size != sizeof(*info) || info->flags)
 			fake.bad_arg = true;
-		info->api_version = DMAADD_API_VERSION;
+		info->api_version = fake.api_version ?: DMAADD_API_VERSION;
 		info->backend = DMAADD_BACKEND_PCI;
 		info->caps = DMAADD_CAP_IOMMU;
 		info->dma_mask = (1ULL << 40) - 1;
 		info->max_buffer_size = FAKE_MAX_BUFFER;
 		info->ops = 1U << DMAADD_OP_ADD_I32;
 		info->index = 7;
-		info->max_jobs_in_flight = 4;
+		info->max_jobs_in_flight = FAKE_MAX_BATCH;
 		info->job_history = 16;
 		return 0;
 	}
@@ -397,13 +604,23 @@ static int fake_ioctl(unsigned long request, void *arg)
 		err = fake_injected(&fake.submit);
 		if (err)
 			return err;
-		if (s->size != sizeof(*s) || s->flags || s->__reserved ||
-		    s->a.flags || s->b.flags || s->c.flags)
+		if (s->size != sizeof(*s))
 			fake.bad_arg = true;
-		if (fake_live(s->c.handle) && fake_live(s->c.handle)->read_only)
-			return EACCES;
-		s->job_id = fake.next_job++;
-		return 0;
+		err = fake_submit_check(s);
+		if (err)
+			return err;
+		return fake_submit_commit(s);
+	}
+	case DMAADD_IOCTL_SUBMIT_BATCH: {
+		struct dmaadd_submit_batch *b = arg;
+
+		fake.last_batch = *b;
+		err = fake_injected(&fake.batch);
+		if (err)
+			return err;
+		if (b->size != sizeof(*b))
+			fake.bad_arg = true;
+		return fake_submit_batch(b);
 	}
 	case DMAADD_IOCTL_WAIT: {
 		struct dmaadd_wait *w = arg;
@@ -482,10 +699,13 @@ int ioctl(int fd, unsigned long request, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 
-	if (!fake_is_device(fd))
+	if (fake_is_device(fd))
+		err = fake_ioctl(request, arg);
+	else if (fake_fence_find(fd))
+		err = fake_fence_ioctl(fake_fence_find(fd), request, arg);
+	else
 		return syscall(SYS_ioctl, fd, request, arg);
 
-	err = fake_ioctl(request, arg);
 	if (err) {
 		errno = err;
 		return -1;
@@ -1139,11 +1359,11 @@ TEST_F(fake, submit_checks_the_description)
 
 	job.size = 0;
 	EXPECT_ERRNO(EINVAL, dmaadd_device_submit(self->dev, &job, NULL));
-	job.size = sizeof(job) - 1;
+	job.size = DMAADD_JOB_DESC_SIZE_VER0 - 1;
 	EXPECT_ERRNO(EINVAL, dmaadd_device_submit(self->dev, &job, NULL));
 
 	job = job_abc(self, 1);
-	job.flags = 1;
+	job.flags = 1U << 31;
 	EXPECT_ERRNO(EINVAL, dmaadd_device_submit(self->dev, &job, NULL));
 
 	job = job_abc(self, 1);
@@ -1822,6 +2042,658 @@ TEST_F(fake, dma_segments_fill_at_most_max)
 							      (size_t)UINT32_MAX + 2));
 		EXPECT_EQ(UINT32_MAX, fake.last_query.nr_addrs);
 	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fences and batches (1.2) against the stand-in kernel                     */
+/* ------------------------------------------------------------------------ */
+
+/* Offsets of the members 1.2 appended, within the 1.2 struct. */
+#define IN_FENCE_END \
+	(offsetof(struct dmaadd_job_desc, in_fence_fd) + sizeof(int))
+
+static bool is_cloexec(int fd)
+{
+	int flags = fcntl(fd, F_GETFD);
+
+	return flags >= 0 && (flags & FD_CLOEXEC);
+}
+
+TEST(job_desc_layout)
+{
+	/* 1.0 and 1.1 end after c; 1.2 appends, so old binaries still fit. */
+	EXPECT_EQ(offsetof(struct dmaadd_job_desc, c) +
+		  sizeof(struct dmaadd_job_operand), DMAADD_JOB_DESC_SIZE_VER0);
+	EXPECT_EQ(DMAADD_JOB_DESC_SIZE_VER0,
+		  offsetof(struct dmaadd_job_desc, in_fence_fd));
+	/* No hidden padding: every byte of the struct is a named member. */
+	EXPECT_EQ(sizeof(struct dmaadd_job_desc),
+		  offsetof(struct dmaadd_job_desc, __reserved) +
+		  sizeof(uint32_t));
+	EXPECT_NE(DMAADD_JOB_IN_FENCE, DMAADD_JOB_OUT_FENCE);
+}
+
+TEST_F(fake, submit_fence_out_fence)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+	uint64_t id = 0;
+	int out = 1234, err = -1;
+
+	job.flags = DMAADD_JOB_OUT_FENCE;
+	ASSERT_EQ(0, dmaadd_device_submit_fence(self->dev, &job, &id, &out));
+	EXPECT_EQ(1, id);
+	EXPECT_EQ(DMAADD_SUBMIT_OUT_FENCE, fake.last_submit.flags);
+	EXPECT_EQ(0, fake.last_submit.in_fence_fd);
+	EXPECT_EQ(0, fake.last_submit.out_fence_fd);
+	ASSERT_LE(0, out);
+	EXPECT_TRUE(is_cloexec(out));
+	EXPECT_EQ(0, dmaadd_fence_wait(out, 0));
+	EXPECT_EQ(1, dmaadd_fence_get_status(out, &err));
+	EXPECT_EQ(0, err);
+	EXPECT_EQ(0, close(out));
+}
+
+TEST_F(fake, submit_fence_without_flags_gives_minus_one)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+	int out = 1234;
+
+	ASSERT_EQ(0, dmaadd_device_submit_fence(self->dev, &job, NULL, &out));
+	EXPECT_EQ(-1, out);
+	EXPECT_EQ(0, fake.last_submit.flags);
+	/* A job without out-fence needs no place for one. */
+	ASSERT_EQ(0, dmaadd_device_submit_fence(self->dev, &job, NULL, NULL));
+}
+
+TEST_F(fake, submit_in_fence_is_passed_on)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+	int in = fake_fence_new(false, 0);
+
+	ASSERT_LE(0, in);
+	job.flags = DMAADD_JOB_IN_FENCE;
+	job.in_fence_fd = in;
+	/* The plain submit takes an in-fence since 1.2. */
+	ASSERT_EQ(0, dmaadd_device_submit(self->dev, &job, NULL));
+	EXPECT_EQ(DMAADD_SUBMIT_IN_FENCE, fake.last_submit.flags);
+	EXPECT_EQ((uint32_t)in, fake.last_submit.in_fence_fd);
+	close(in);
+}
+
+/* fd 0 is a descriptor like any other: the flag, not the value, counts. */
+TEST_F(fake, submit_in_fence_fd_zero_reaches_the_kernel)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+
+	job.flags = DMAADD_JOB_IN_FENCE;
+	job.in_fence_fd = 0;
+	/* The stand-in's stdin is no fence: the kernel's EINVAL. */
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit(self->dev, &job, NULL));
+	EXPECT_EQ(1, fake.submit.calls);
+	EXPECT_EQ(DMAADD_SUBMIT_IN_FENCE, fake.last_submit.flags);
+	EXPECT_EQ(0, fake.last_submit.in_fence_fd);
+}
+
+TEST_F(fake, submit_out_fence_needs_a_place)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+
+	job.flags = DMAADD_JOB_OUT_FENCE;
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit(self->dev, &job, NULL));
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit_fence(self->dev, &job, NULL,
+							NULL));
+	EXPECT_ERRNO(EINVAL, dmaadd_device_run(self->dev, &job, 0, NULL));
+	EXPECT_EQ(0, fake.submit.calls);
+}
+
+TEST_F(fake, submit_in_fence_fd_without_flag)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+	int out = 1234;
+
+	job.in_fence_fd = 3;
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit_fence(self->dev, &job, NULL,
+							&out));
+	job.in_fence_fd = -1;
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit_fence(self->dev, &job, NULL,
+							&out));
+	EXPECT_EQ(1234, out);
+	EXPECT_EQ(0, fake.submit.calls);
+}
+
+TEST_F(fake, submit_negative_in_fence_fd)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+
+	job.flags = DMAADD_JOB_IN_FENCE;
+	job.in_fence_fd = -1;
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit(self->dev, &job, NULL));
+	EXPECT_EQ(0, fake.submit.calls);
+}
+
+TEST_F(fake, submit_unknown_flag)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+	int out = 1234;
+
+	job.flags = DMAADD_JOB_OUT_FENCE | 1U << 2;
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit_fence(self->dev, &job, NULL,
+							&out));
+	EXPECT_EQ(0, fake.submit.calls);
+}
+
+TEST_F(fake, submit_reserved_is_e2big)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+
+	job.__reserved = 1;
+	EXPECT_ERRNO(E2BIG, dmaadd_device_submit(self->dev, &job, NULL));
+	EXPECT_EQ(0, fake.submit.calls);
+}
+
+/* A binary built against 1.1: its struct ends after c. */
+TEST_F(fake, submit_first_version_size)
+{
+	struct dmaadd_job_desc job = job_abc(self, 100);
+	uint64_t id = 0;
+	int out = 1234;
+
+	job.size = DMAADD_JOB_DESC_SIZE_VER0;
+	/* Beyond its size: whatever is there is not read. */
+	job.in_fence_fd = 77;
+	job.__reserved = 0xdeadbeef;
+	ASSERT_EQ(0, dmaadd_device_submit(self->dev, &job, &id));
+	EXPECT_EQ(1, id);
+	EXPECT_EQ(0, fake.last_submit.flags);
+	EXPECT_EQ(0, fake.last_submit.in_fence_fd);
+	EXPECT_EQ(100, fake.last_submit.count);
+	ASSERT_EQ(0, dmaadd_device_submit_fence(self->dev, &job, &id, &out));
+	EXPECT_EQ(2, id);
+	EXPECT_EQ(-1, out);
+	ASSERT_EQ(0, dmaadd_device_run(self->dev, &job, 0, NULL));
+	EXPECT_EQ(3, fake.submit.calls);
+}
+
+/* An out-fence needs no new member; an in-fence needs in_fence_fd. */
+TEST_F(fake, submit_first_version_size_with_fence_flags)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+	int in = fake_fence_new(true, 0), out = -1;
+
+	ASSERT_LE(0, in);
+	job.size = DMAADD_JOB_DESC_SIZE_VER0;
+	job.flags = DMAADD_JOB_OUT_FENCE;
+	ASSERT_EQ(0, dmaadd_device_submit_fence(self->dev, &job, NULL, &out));
+	ASSERT_LE(0, out);
+	close(out);
+
+	job.flags = DMAADD_JOB_IN_FENCE;
+	job.in_fence_fd = in;
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit(self->dev, &job, NULL));
+	job.size = IN_FENCE_END;	/* just enough */
+	ASSERT_EQ(0, dmaadd_device_submit(self->dev, &job, NULL));
+	EXPECT_EQ((uint32_t)in, fake.last_submit.in_fence_fd);
+	EXPECT_EQ(2, fake.submit.calls);
+	close(in);
+}
+
+TEST_F(fake, submit_fence_failure_creates_nothing)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+	uint64_t id = 99;
+	int out = 1234;
+
+	job.flags = DMAADD_JOB_OUT_FENCE;
+	fake.submit.errs[0] = EMFILE;
+	EXPECT_ERRNO(EMFILE, dmaadd_device_submit_fence(self->dev, &job, &id,
+							&out));
+	EXPECT_EQ(1234, out);
+	EXPECT_EQ(99, id);
+}
+
+TEST_F(fake, fences_need_api_version_2)
+{
+	struct dmaadd_job_desc job;
+	const struct dmaadd_job_desc *jobs[1] = { &job };
+	struct dmaadd_buffer *a, *b, *c;
+	struct dmaadd_device *old;
+	size_t index = 99;
+	int out = 1234;
+
+	fake.api_version = 1;
+	old = dmaadd_device_open("/dev/zero");
+	ASSERT_NE(NULL, old);
+	a = dmaadd_buffer_alloc(old, 4096);
+	b = dmaadd_buffer_alloc(old, 4096);
+	c = dmaadd_buffer_alloc(old, 4096);
+	ASSERT_NE(NULL, c);
+	job = (struct dmaadd_job_desc){
+		.size = sizeof(job),
+		.op = DMAADD_OP_ADD_I32,
+		.count = 1,
+		.a = { .buffer = a },
+		.b = { .buffer = b },
+		.c = { .buffer = c },
+		.flags = DMAADD_JOB_OUT_FENCE,
+	};
+	EXPECT_ERRNO(EOPNOTSUPP, dmaadd_device_submit_fence(old, &job, NULL,
+							    &out));
+	EXPECT_EQ(1234, out);
+	EXPECT_ERRNO(EOPNOTSUPP, dmaadd_device_submit_batch(old, jobs, 1, NULL,
+							    NULL, &index));
+	EXPECT_EQ(1, index);
+	EXPECT_EQ(0, fake.submit.calls);
+	EXPECT_EQ(0, fake.batch.calls);
+	/* Without fences, an old module is as good as ever. */
+	job.flags = 0;
+	EXPECT_EQ(0, dmaadd_device_submit_fence(old, &job, NULL, &out));
+	EXPECT_EQ(-1, out);
+	dmaadd_buffer_free(a);
+	dmaadd_buffer_free(b);
+	dmaadd_buffer_free(c);
+	dmaadd_device_close(old);
+}
+
+TEST_F(fake, batch_translates_every_job)
+{
+	struct dmaadd_job_desc j0 = job_abc(self, 1), j1 = job_abc(self, 2);
+	struct dmaadd_job_desc j2 = job_abc(self, 3);
+	const struct dmaadd_job_desc *jobs[] = { &j0, &j1, &j2 };
+	int in = fake_fence_new(true, 0), outs[3] = { 7, 7, 7 };
+	size_t index = 99;
+	uint64_t first = 0;
+
+	ASSERT_LE(0, in);
+	/* Job ids go on from the single submissions. */
+	ASSERT_EQ(0, dmaadd_device_submit(self->dev, &j0, NULL));
+	j1.flags = DMAADD_JOB_OUT_FENCE | DMAADD_JOB_IN_FENCE;
+	j1.in_fence_fd = in;
+	ASSERT_EQ(0, dmaadd_device_submit_batch(self->dev, jobs, 3, &first,
+						outs, &index));
+	EXPECT_EQ(2, first);
+	EXPECT_EQ(99, index);	/* only written on failure */
+	EXPECT_EQ(sizeof(struct dmaadd_submit_batch), fake.last_batch.size);
+	EXPECT_EQ(3, fake.last_batch.count);
+	EXPECT_EQ(sizeof(struct dmaadd_submit), fake.last_batch.stride);
+	EXPECT_EQ(1, fake.batch_jobs[0].count);
+	EXPECT_EQ(3, fake.batch_jobs[2].count);
+	EXPECT_EQ(dmaadd_buffer_get_handle(self->c), fake.batch_jobs[2].c.handle);
+	EXPECT_EQ(12, fake.batch_jobs[2].c.offset);
+	EXPECT_EQ(DMAADD_SUBMIT_OUT_FENCE | DMAADD_SUBMIT_IN_FENCE,
+		  fake.batch_jobs[1].flags);
+	EXPECT_EQ((uint32_t)in, fake.batch_jobs[1].in_fence_fd);
+	EXPECT_EQ(0, fake.batch_jobs[0].flags);
+	EXPECT_EQ(-1, outs[0]);
+	EXPECT_EQ(-1, outs[2]);
+	ASSERT_LE(0, outs[1]);
+	EXPECT_TRUE(is_cloexec(outs[1]));
+	EXPECT_EQ(0, dmaadd_fence_wait(outs[1], DMAADD_WAIT_FOREVER));
+	close(outs[1]);
+	close(in);
+	/* Optional outputs. */
+	ASSERT_EQ(0, dmaadd_device_submit_batch(self->dev, jobs, 1, NULL, NULL,
+						NULL));
+	EXPECT_EQ(6, fake.next_job);
+}
+
+/* Each entry keeps its own size: 1.1-sized, newer with a zero tail. */
+TEST_F(fake, batch_entries_of_several_sizes)
+{
+	struct {
+		struct dmaadd_job_desc job;
+		uint64_t newer_member;
+	} newer = { .job = job_abc(self, 2) };
+	struct dmaadd_job_desc old = job_abc(self, 1);
+	const struct dmaadd_job_desc *jobs[] = { &old, &newer.job };
+	size_t index = 99;
+	uint64_t first;
+
+	old.size = DMAADD_JOB_DESC_SIZE_VER0;
+	old.in_fence_fd = 5;	/* beyond its size */
+	newer.job.size = sizeof(newer);
+	ASSERT_EQ(0, dmaadd_device_submit_batch(self->dev, jobs, 2, &first,
+						NULL, &index));
+	EXPECT_EQ(1, first);
+	EXPECT_EQ(0, fake.batch_jobs[0].in_fence_fd);
+	EXPECT_EQ(2, fake.batch_jobs[1].count);
+
+	newer.newer_member = 1;
+	EXPECT_ERRNO(E2BIG, dmaadd_device_submit_batch(self->dev, jobs, 2,
+						       &first, NULL, &index));
+	EXPECT_EQ(1, index);
+	EXPECT_EQ(1, fake.batch.calls);
+}
+
+TEST_F(fake, batch_count_zero)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+	const struct dmaadd_job_desc *jobs[] = { &job };
+	size_t index = 99;
+
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit_batch(self->dev, jobs, 0,
+							NULL, NULL, &index));
+	EXPECT_EQ(0, index);
+	EXPECT_EQ(0, fake.batch.calls);
+}
+
+TEST_F(fake, batch_count_above_max_jobs_in_flight)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+	const struct dmaadd_job_desc *jobs[FAKE_MAX_BATCH + 1];
+	size_t index = 99, i;
+
+	for (i = 0; i <= FAKE_MAX_BATCH; i++)
+		jobs[i] = &job;
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit_batch(self->dev, jobs,
+							FAKE_MAX_BATCH + 1,
+							NULL, NULL, &index));
+	EXPECT_EQ(FAKE_MAX_BATCH + 1, index);
+	EXPECT_EQ(0, fake.batch.calls);
+	/* The maximum itself is fine. */
+	ASSERT_EQ(0, dmaadd_device_submit_batch(self->dev, jobs,
+						FAKE_MAX_BATCH, NULL, NULL,
+						&index));
+}
+
+TEST_F(fake, batch_null_arguments)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+	const struct dmaadd_job_desc *jobs[] = { &job, NULL };
+	size_t index = 99;
+
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit_batch(NULL, jobs, 1, NULL,
+							NULL, &index));
+	EXPECT_EQ(1, index);
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit_batch(self->dev, NULL, 1,
+							NULL, NULL, NULL));
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit_batch(self->dev, jobs, 2,
+							NULL, NULL, &index));
+	EXPECT_EQ(1, index);
+	EXPECT_EQ(0, fake.batch.calls);
+}
+
+/* The library's own checks name the job too, and send nothing. */
+TEST_F(fake, batch_library_refuses_one_job)
+{
+	struct dmaadd_job_desc jd[4] = {
+		job_abc(self, 1), job_abc(self, 1),
+		job_abc(self, 1), job_abc(self, 1),
+	};
+	const struct dmaadd_job_desc *jobs[] = { &jd[0], &jd[1], &jd[2], &jd[3] };
+	struct dmaadd_device *other;
+	struct dmaadd_buffer *foreign;
+	uint64_t first = 99;
+	int outs[4] = { 7, 7, 7, 7 };
+	size_t index = 99;
+
+	other = dmaadd_device_open("/dev/zero");
+	ASSERT_NE(NULL, other);
+	foreign = dmaadd_buffer_alloc(other, 4096);
+	ASSERT_NE(NULL, foreign);
+
+	jd[2].b.buffer = foreign;
+	EXPECT_ERRNO(EXDEV, dmaadd_device_submit_batch(self->dev, jobs, 4,
+						       &first, outs, &index));
+	EXPECT_EQ(2, index);
+	jd[2] = job_abc(self, 1);
+
+	jd[3].flags = DMAADD_JOB_OUT_FENCE;
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit_batch(self->dev, jobs, 4,
+							&first, NULL, &index));
+	EXPECT_EQ(3, index);
+	jd[3] = job_abc(self, 1);
+
+	jd[1].size = 8;
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit_batch(self->dev, jobs, 4,
+							&first, outs, &index));
+	EXPECT_EQ(1, index);
+
+	EXPECT_EQ(0, fake.batch.calls);
+	EXPECT_EQ(99, first);
+	EXPECT_EQ(7, outs[0]);
+	dmaadd_buffer_free(foreign);
+	dmaadd_device_close(other);
+}
+
+TEST_F(fake, batch_kernel_error_index_comes_back)
+{
+	struct dmaadd_job_desc jd[3] = {
+		job_abc(self, 1), job_abc(self, 1), job_abc(self, 1),
+	};
+	const struct dmaadd_job_desc *jobs[] = { &jd[0], &jd[1], &jd[2] };
+	struct dmaadd_buffer *ro;
+	static const uint32_t mem[16];
+	size_t index = 99;
+	uint64_t first = 99;
+	int outs[3] = { 7, 7, 7 };
+
+	ro = dmaadd_buffer_wrap_userptr(self->dev, (void *)mem, sizeof(mem),
+					DMAADD_USERPTR_READ_ONLY);
+	ASSERT_NE(NULL, ro);
+	jd[0].flags = DMAADD_JOB_OUT_FENCE;
+	jd[2].c.buffer = ro;
+	jd[2].c.offset = 0;
+	EXPECT_ERRNO(EACCES, dmaadd_device_submit_batch(self->dev, jobs, 3,
+							&first, outs, &index));
+	EXPECT_EQ(2, index);
+	EXPECT_EQ(99, first);
+	EXPECT_EQ(7, outs[0]);
+	EXPECT_EQ(1, fake.next_job);	/* no id used */
+	dmaadd_buffer_free(ro);
+}
+
+TEST_F(fake, batch_error_not_of_one_job)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+	const struct dmaadd_job_desc *jobs[] = { &job, &job };
+	size_t index = 99;
+
+	/* Refused before any job was looked at: error_index not written. */
+	fake.batch.errs[0] = ENOMEM;
+	EXPECT_ERRNO(ENOMEM, dmaadd_device_submit_batch(self->dev, jobs, 2,
+							NULL, NULL, &index));
+	EXPECT_EQ(2, index);
+	EXPECT_EQ(2, fake.last_batch.error_index);
+}
+
+TEST_F(fake, batch_retries_eintr_not_eagain)
+{
+	struct dmaadd_job_desc job = job_abc(self, 1);
+	const struct dmaadd_job_desc *jobs[] = { &job, &job };
+	uint64_t first = 0;
+	size_t index = 99;
+
+	fake.batch.errs[0] = EINTR;
+	fake.batch.errs[1] = EAGAIN;
+	EXPECT_ERRNO(EAGAIN, dmaadd_device_submit_batch(self->dev, jobs, 2,
+							&first, NULL, &index));
+	EXPECT_EQ(2, fake.batch.calls);
+	EXPECT_EQ(2, index);
+	ASSERT_EQ(0, dmaadd_device_submit_batch(self->dev, jobs, 2, &first,
+						NULL, NULL));
+	EXPECT_EQ(1, first);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fence helpers against stand-in fences                                    */
+/* ------------------------------------------------------------------------ */
+
+TEST(fence_wait_signalled)
+{
+	int ok = fake_fence_new(true, 0), err;
+
+	ASSERT_LE(0, ok);
+	EXPECT_EQ(0, dmaadd_fence_wait(ok, 0));
+	EXPECT_EQ(0, dmaadd_fence_wait(ok, 1000));
+	EXPECT_EQ(0, dmaadd_fence_wait(ok, DMAADD_WAIT_FOREVER));
+	err = -1;
+	EXPECT_EQ(1, dmaadd_fence_get_status(ok, &err));
+	EXPECT_EQ(0, err);
+	EXPECT_EQ(1, dmaadd_fence_get_status(ok, NULL));
+	EXPECT_EQ(0, fake.bad_arg);
+}
+
+TEST(fence_wait_error_is_eio)
+{
+	int fault = fake_fence_new(true, -EIO);
+	int invalid = fake_fence_new(true, -EINVAL);
+	int err;
+
+	ASSERT_LE(0, fault);
+	ASSERT_LE(0, invalid);
+	EXPECT_ERRNO(EIO, dmaadd_fence_wait(fault, DMAADD_WAIT_FOREVER));
+	EXPECT_ERRNO(EIO, dmaadd_fence_wait(invalid, 0));
+	/* The status tells them apart. */
+	EXPECT_EQ(1, dmaadd_fence_get_status(fault, &err));
+	EXPECT_EQ(EIO, err);
+	EXPECT_EQ(1, dmaadd_fence_get_status(invalid, &err));
+	EXPECT_EQ(EINVAL, err);
+}
+
+TEST(fence_pending)
+{
+	int pending = fake_fence_new(false, 0), err = -1;
+	uint64_t t0;
+
+	ASSERT_LE(0, pending);
+	EXPECT_EQ(0, dmaadd_fence_get_status(pending, &err));
+	EXPECT_EQ(0, err);
+	EXPECT_ERRNO(ETIMEDOUT, dmaadd_fence_wait(pending, 0));
+	t0 = mono_ns();
+	EXPECT_ERRNO(ETIMEDOUT, dmaadd_fence_wait(pending, 50000000LL));
+	EXPECT_LE(t0 + 50000000ULL, mono_ns());
+}
+
+static void *signal_later(void *arg)
+{
+	usleep(20000);
+	fake_fence_signal(*(int *)arg, 0);
+	return NULL;
+}
+
+TEST(fence_wait_wakes_up_when_signalled)
+{
+	int pending = fake_fence_new(false, 0);
+	pthread_t thread;
+
+	ASSERT_LE(0, pending);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, signal_later, &pending));
+	EXPECT_EQ(0, dmaadd_fence_wait(pending, DMAADD_WAIT_FOREVER));
+	pthread_join(thread, NULL);
+}
+
+static volatile sig_atomic_t alarms;
+
+static void count_alarm(int __attribute__((unused)) sig)
+{
+	alarms++;
+}
+
+/* Signals neither end the wait nor restart its timeout. */
+TEST(fence_wait_signals_keep_the_deadline)
+{
+	struct sigaction sa = { .sa_handler = count_alarm };	/* no SA_RESTART */
+	const struct itimerval every_ms = {
+		.it_interval = { .tv_usec = 1000 },
+		.it_value = { .tv_usec = 1000 },
+	};
+	const struct itimerval off = { 0 };
+	int pending = fake_fence_new(false, 0);
+	uint64_t t0, elapsed;
+
+	ASSERT_LE(0, pending);
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &every_ms, NULL));
+	t0 = mono_ns();
+	errno = 0;
+	EXPECT_EQ(-1, dmaadd_fence_wait(pending, 200000000LL));
+	elapsed = mono_ns() - t0;
+	setitimer(ITIMER_REAL, &off, NULL);
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_LE(200000000ULL, elapsed);
+	EXPECT_GT(2000000000ULL, elapsed);
+	EXPECT_LT(10, alarms);
+	TH_LOG("%d signals, %llu ms", (int)alarms,
+	       (unsigned long long)elapsed / 1000000);
+}
+
+TEST(fence_bad_descriptors)
+{
+	int pipefd[2], fd;
+
+	EXPECT_ERRNO(EBADF, dmaadd_fence_wait(-1, 0));
+	EXPECT_ERRNO(EBADF, dmaadd_fence_get_status(-1, NULL));
+	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+	/* Not a sync_file: the pipe says ENOTTY, the library EINVAL. */
+	EXPECT_ERRNO(EINVAL, dmaadd_fence_wait(pipefd[0], DMAADD_WAIT_FOREVER));
+	EXPECT_ERRNO(EINVAL, dmaadd_fence_get_status(pipefd[0], NULL));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	EXPECT_ERRNO(EBADF, dmaadd_fence_wait(pipefd[0], 0));
+	fd = fake_fence_new(true, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_ERRNO(EINVAL, dmaadd_fence_wait(fd, -2));
+	EXPECT_ERRNO(EINVAL, dmaadd_fence_wait(fd, INT64_MIN));
+	EXPECT_EQ(0, fake.fence_info.calls);
+}
+
+TEST(fence_info_errors_pass_through)
+{
+	int fd = fake_fence_new(true, 0);
+
+	ASSERT_LE(0, fd);
+	fake.fence_info.errs[0] = ENOMEM;
+	fake.fence_info.errs[1] = EINTR;
+	EXPECT_ERRNO(ENOMEM, dmaadd_fence_wait(fd, 0));
+	EXPECT_EQ(0, dmaadd_fence_wait(fd, 0));
+	EXPECT_EQ(3, fake.fence_info.calls);
+}
+
+TEST(fence_merge)
+{
+	int f1 = fake_fence_new(true, 0), f2 = fake_fence_new(false, 0);
+	int merged, err;
+
+	ASSERT_LE(0, f1);
+	ASSERT_LE(0, f2);
+	merged = dmaadd_fence_merge(f1, f2);
+	ASSERT_LE(0, merged);
+	EXPECT_TRUE(is_cloexec(merged));
+	EXPECT_EQ((uint32_t)f2, fake.last_merge.fd2);
+	EXPECT_STREQ("dmaadd-merge", fake.last_merge.name);
+	EXPECT_EQ(0, dmaadd_fence_get_status(merged, &err));
+	close(merged);
+
+	fake_fence_signal(f2, -EIO);
+	merged = dmaadd_fence_merge(f1, f2);
+	ASSERT_LE(0, merged);
+	EXPECT_ERRNO(EIO, dmaadd_fence_wait(merged, 0));
+	close(merged);
+	EXPECT_FALSE(fake.bad_arg);
+}
+
+TEST(fence_merge_errors)
+{
+	int f = fake_fence_new(true, 0), pipefd[2];
+
+	ASSERT_LE(0, f);
+	EXPECT_ERRNO(EBADF, dmaadd_fence_merge(-1, f));
+	EXPECT_ERRNO(EBADF, dmaadd_fence_merge(f, -1));
+	EXPECT_EQ(0, fake.merge.calls);
+	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+	/* The first one's file does not know the ioctl (ENOTTY). */
+	EXPECT_ERRNO(EINVAL, dmaadd_fence_merge(pipefd[0], f));
+	/* The kernel says ENOENT for a second one that is no sync_file... */
+	EXPECT_ERRNO(EINVAL, dmaadd_fence_merge(f, pipefd[0]));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	/* ...and for one that is not open at all. */
+	EXPECT_ERRNO(EBADF, dmaadd_fence_merge(f, pipefd[0]));
+	EXPECT_ERRNO(EBADF, dmaadd_fence_merge(pipefd[0], f));
+	fake.merge.calls = 0;
+	fake.merge.errs[0] = EMFILE;
+	EXPECT_ERRNO(EMFILE, dmaadd_fence_merge(f, f));
 }
 
 TEST_HARNESS_MAIN

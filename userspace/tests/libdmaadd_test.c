@@ -7,6 +7,9 @@
  * $DMAADD_TEST_DEVICE if set (then the second variant skips). Tests of
  * dma-bufs between devices use the other one of the two (and skip without
  * it). The tool tests run /dmaadd (or $DMAADD_CLI) if there is one.
+ * Tests that must hold a job behind a fence nobody has signalled yet take
+ * one from vgem (see ../../tests/vgem.h), and skip without it; the test of
+ * an errored fence makes the device fault through debugfs.
  *
  * Copyright (C) 2026 The dmaadd authors
  */
@@ -33,6 +36,15 @@
 #include <libdmaadd.h>
 
 #include "kselftest_harness.h"
+
+/* For ../../tests/vgem.h, which the kernel tests' dmaadd_test.h defines. */
+static inline __u64 dmaadd_page_size(void)
+{
+	return (__u64)sysconf(_SC_PAGESIZE);
+}
+
+/* vgem: fences nobody signals until a test says so (or 10 s pass). */
+#include "../../tests/vgem.h"
 
 #define NSEC_PER_SEC 1000000000LL
 #define WAIT_NS (20 * NSEC_PER_SEC)
@@ -1625,7 +1637,7 @@ TEST_F(dev, submit_bad_jobs)
 
 	/* Library checks: flags, NULL operand, struct size. */
 	job = add_job(self->c, 0, self->a, 0, self->b, 0, 1);
-	job.flags = 1;
+	job.flags = 1U << 31;
 	EXPECT_ERRNO(EINVAL, dmaadd_device_submit(self->dev, &job, NULL));
 	job = add_job(self->c, 0, NULL, 0, self->b, 0, 1);
 	EXPECT_ERRNO(EINVAL, dmaadd_device_submit(self->dev, &job, NULL));
@@ -2033,6 +2045,680 @@ TEST_F_TIMEOUT(dev, signals_do_not_break_submit_or_wait, 120)
 	dmaadd_buffer_free(c);
 	dmaadd_buffer_free(b);
 	dmaadd_buffer_free(a);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fences (1.2)                                                             */
+/* ------------------------------------------------------------------------ */
+
+#define HELD_NS (200 * 1000000LL)	/* how long a held job must stay held */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static bool is_cloexec(int fd)
+{
+	int flags = fcntl(fd, F_GETFD);
+
+	return flags >= 0 && (flags & FD_CLOEXEC);
+}
+
+/* A job with fence flags, through dmaadd_device_submit_fence(). */
+static int submit_fenced(struct dmaadd_device *dev, struct dmaadd_job_desc job,
+			 uint32_t flags, int in_fd, uint64_t *id, int *out_fd)
+{
+	job.flags = flags;
+	if (flags & DMAADD_JOB_IN_FENCE)
+		job.in_fence_fd = in_fd;
+	return dmaadd_device_submit_fence(dev, &job, id, out_fd);
+}
+
+/* Another open file: of the other device if there is one, else this one's. */
+static struct dmaadd_device *open_peer(struct dmaadd_device *dev,
+				       unsigned int position)
+{
+	struct dmaadd_device *peer = open_other_device(position);
+
+	return peer ?: dmaadd_device_open(dmaadd_device_get_path(dev));
+}
+
+/*
+ * A vgem fence nobody has signalled, as a sync_file: @sync for
+ * DMAADD_JOB_IN_FENCE, @fence for vgem_fence_signal(). vgem signals it by
+ * itself after 10 s: "still held" checks look well inside that.
+ */
+struct blocker {
+	int vgem;
+	struct vgem_bo bo;
+	int dmabuf;
+	int fence;
+	int sync;
+};
+
+static int blocker_create(struct blocker *blk)
+{
+	memset(blk, 0, sizeof(*blk));
+	blk->dmabuf = -1;
+	blk->sync = -1;
+	blk->vgem = vgem_open();
+	if (blk->vgem < 0)
+		return -1;
+	if (vgem_bo_create(blk->vgem, 1, &blk->bo))
+		return -1;
+	blk->fence = vgem_fence_attach(blk->vgem, blk->bo.handle, 1);
+	if (blk->fence < 0)
+		return -1;
+	blk->dmabuf = prime_handle_to_fd(blk->vgem, blk->bo.handle);
+	if (blk->dmabuf < 0)
+		return -1;
+	/* What a reader waits for: the writer fence just attached. */
+	blk->sync = dmabuf_export_sync_file(blk->dmabuf, 0);
+	return blk->sync < 0 ? -1 : 0;
+}
+
+static int blocker_release(struct blocker *blk)
+{
+	return vgem_fence_signal(blk->vgem, blk->fence);
+}
+
+static void blocker_destroy(struct blocker *blk)
+{
+	if (blk->vgem < 0)
+		return;
+	vgem_fence_signal(blk->vgem, blk->fence);
+	if (blk->sync >= 0)
+		close(blk->sync);
+	if (blk->dmabuf >= 0)
+		close(blk->dmabuf);
+	if (blk->bo.map)
+		munmap(blk->bo.map, blk->bo.size);
+	close(blk->vgem);
+}
+
+#define NEED_BLOCKER(_blk)						\
+	do {								\
+		if (blocker_create(_blk)) {				\
+			int __vgem = (_blk)->vgem;			\
+									\
+			blocker_destroy(_blk);				\
+			if (__vgem < 0)					\
+				SKIP(return, "no vgem device in /dev/dri"); \
+			ASSERT_TRUE(false) {				\
+				TH_LOG("vgem fence: %s", strerror(errno)); \
+			}						\
+		}							\
+	} while (0)
+
+/* Asserts that @fence_fd is still pending HELD_NS from now. */
+#define ASSERT_FENCE_HELD(_fd)						\
+	do {								\
+		uint64_t __t0 = mono_ns();				\
+									\
+		EXPECT_ERRNO(ETIMEDOUT, dmaadd_fence_wait((_fd), HELD_NS)); \
+		EXPECT_LE(__t0 + HELD_NS, mono_ns());			\
+	} while (0)
+
+/* The debugfs hook that makes the n-th next descriptor of a device fault. */
+static int inject_fault(uint32_t index, unsigned int nth)
+{
+	char path[96];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/debug/dmaadd/dmaadd%u/inject_fault", index);
+	f = fopen(path, "we");
+	if (!f)
+		return -1;
+	ret = fprintf(f, "%u\n", nth) < 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+TEST_F(dev, fence_out_fence_signals_when_done)
+{
+	struct dmaadd_job_desc job;
+	uint32_t status = 99;
+	int out = -1, err = -1;
+	uint64_t id;
+
+	NEED_DEVICE();
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, self->n);
+	ASSERT_EQ(0, submit_fenced(self->dev, job, DMAADD_JOB_OUT_FENCE, 0,
+				   &id, &out));
+	ASSERT_LE(0, out);
+	EXPECT_TRUE(is_cloexec(out));
+	ASSERT_EQ(0, dmaadd_fence_wait(out, WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b),
+				      data(self->c), self->n));
+	EXPECT_EQ(1, dmaadd_fence_get_status(out, &err));
+	EXPECT_EQ(0, err);
+	/* The job's own status agrees, without waiting. */
+	EXPECT_EQ(0, dmaadd_device_wait(self->dev, id, 0, &status));
+	EXPECT_EQ(DMAADD_JOB_OK, status);
+	EXPECT_EQ(0, close(out));
+}
+
+/* Job 2 waits for job 1's out-fence and reads what job 1 wrote. */
+TEST_F(dev, fence_in_fence_chains_jobs)
+{
+	struct dmaadd_buffer *d;
+	struct dmaadd_job_desc job;
+	int out1 = -1, out2 = -1;
+	uint64_t id1, id2, i;
+
+	NEED_DEVICE();
+	d = dmaadd_buffer_alloc(self->dev, self->n * 4);
+	ASSERT_NE(NULL, d);
+	fill_value(data(d), self->n, POISON);
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, self->n);
+	ASSERT_EQ(0, submit_fenced(self->dev, job, DMAADD_JOB_OUT_FENCE, 0,
+				   &id1, &out1));
+	job = add_job(d, 0, self->c, 0, self->b, 0, self->n);
+	ASSERT_EQ(0, submit_fenced(self->dev, job,
+				   DMAADD_JOB_IN_FENCE | DMAADD_JOB_OUT_FENCE,
+				   out1, &id2, &out2));
+	EXPECT_EQ(id1 + 1, id2);
+	ASSERT_EQ(0, dmaadd_fence_wait(out2, WAIT_NS));
+	for (i = 0; i < self->n; i++)
+		if (data(d)[i] != (uint32_t)(pat_a(i) + 2 * pat_b(i)))
+			break;
+	EXPECT_EQ(self->n, i);
+	/* Job 1 is done too: fences of one file signal in order. */
+	EXPECT_EQ(1, dmaadd_fence_get_status(out1, NULL));
+	close(out1);
+	close(out2);
+	dmaadd_buffer_free(d);
+}
+
+/*
+ * A job of another open file (of the other device, if there is one) writes
+ * into this file's c through a dma-buf; this file's job waits for that
+ * job's out-fence and reads c.
+ */
+TEST_F(dev, fence_in_fence_from_another_file)
+{
+	struct dmaadd_buffer *x, *y, *c2, *d;
+	struct dmaadd_device *peer;
+	struct dmaadd_job_desc job;
+	int dmabuf, out1 = -1, out2 = -1;
+	uint64_t i;
+
+	NEED_DEVICE();
+	peer = open_peer(self->dev, variant->position);
+	ASSERT_NE(NULL, peer);
+	x = dmaadd_buffer_alloc(peer, self->n * 4);
+	y = dmaadd_buffer_alloc(peer, self->n * 4);
+	d = dmaadd_buffer_alloc(self->dev, self->n * 4);
+	ASSERT_NE(NULL, x);
+	ASSERT_NE(NULL, y);
+	ASSERT_NE(NULL, d);
+	fill(data(x), self->n, pat_b);
+	fill_value(data(y), self->n, 5);
+	dmabuf = dmaadd_buffer_export_dmabuf(self->c, 0);
+	ASSERT_LE(0, dmabuf);
+	c2 = dmaadd_buffer_import_dmabuf(peer, dmabuf);
+	ASSERT_NE(NULL, c2);
+	close(dmabuf);
+
+	job = add_job(c2, 0, x, 0, y, 0, self->n);
+	ASSERT_EQ(0, submit_fenced(peer, job, DMAADD_JOB_OUT_FENCE, 0, NULL,
+				   &out1));
+	job = add_job(d, 0, self->c, 0, self->a, 0, self->n);
+	ASSERT_EQ(0, submit_fenced(self->dev, job,
+				   DMAADD_JOB_IN_FENCE | DMAADD_JOB_OUT_FENCE,
+				   out1, NULL, &out2));
+	ASSERT_EQ(0, dmaadd_fence_wait(out2, WAIT_NS));
+	EXPECT_EQ(1, dmaadd_fence_get_status(out1, NULL));
+	/* d = (x + y) + a */
+	for (i = 0; i < self->n; i++)
+		if (data(d)[i] != (uint32_t)(pat_b(i) + 5 + pat_a(i)))
+			break;
+	EXPECT_EQ(self->n, i);
+	close(out1);
+	close(out2);
+	dmaadd_buffer_free(c2);
+	dmaadd_buffer_free(x);
+	dmaadd_buffer_free(y);
+	dmaadd_buffer_free(d);
+	dmaadd_device_close(peer);
+}
+
+/* An in-fence not yet signalled holds the job; the wait times out. */
+TEST_F(dev, fence_wait_times_out_on_held_job)
+{
+	struct dmaadd_job_desc job;
+	struct blocker blk;
+	int out = -1, err = -1;
+
+	NEED_DEVICE();
+	NEED_BLOCKER(&blk);
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, self->n);
+	ASSERT_EQ(0, submit_fenced(self->dev, job,
+				   DMAADD_JOB_IN_FENCE | DMAADD_JOB_OUT_FENCE,
+				   blk.sync, NULL, &out));
+	ASSERT_FENCE_HELD(out);
+	EXPECT_EQ(0, dmaadd_fence_get_status(out, &err));
+	EXPECT_EQ(0, err);
+	EXPECT_EQ(POISON, data(self->c)[0]);
+
+	ASSERT_EQ(0, blocker_release(&blk));
+	ASSERT_EQ(0, dmaadd_fence_wait(out, WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b),
+				      data(self->c), self->n));
+	close(out);
+	blocker_destroy(&blk);
+}
+
+/* The same across open files: the peer's held job holds this file's job. */
+TEST_F(dev, fence_in_fence_of_held_job_of_another_file)
+{
+	struct dmaadd_buffer *x, *y, *z;
+	struct dmaadd_device *peer;
+	struct dmaadd_job_desc job;
+	struct blocker blk;
+	int out1 = -1, out2 = -1;
+
+	NEED_DEVICE();
+	NEED_BLOCKER(&blk);
+	peer = open_peer(self->dev, variant->position);
+	ASSERT_NE(NULL, peer);
+	x = dmaadd_buffer_alloc(peer, 4096);
+	y = dmaadd_buffer_alloc(peer, 4096);
+	z = dmaadd_buffer_alloc(peer, 4096);
+	ASSERT_NE(NULL, z);
+	job = add_job(z, 0, x, 0, y, 0, 1024);
+	ASSERT_EQ(0, submit_fenced(peer, job,
+				   DMAADD_JOB_IN_FENCE | DMAADD_JOB_OUT_FENCE,
+				   blk.sync, NULL, &out1));
+
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, self->n);
+	ASSERT_EQ(0, submit_fenced(self->dev, job,
+				   DMAADD_JOB_IN_FENCE | DMAADD_JOB_OUT_FENCE,
+				   out1, NULL, &out2));
+	ASSERT_FENCE_HELD(out2);
+	EXPECT_EQ(POISON, data(self->c)[0]);
+
+	ASSERT_EQ(0, blocker_release(&blk));
+	ASSERT_EQ(0, dmaadd_fence_wait(out2, WAIT_NS));
+	EXPECT_EQ(1, dmaadd_fence_get_status(out1, NULL));
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b),
+				      data(self->c), self->n));
+	close(out1);
+	close(out2);
+	dmaadd_buffer_free(x);
+	dmaadd_buffer_free(y);
+	dmaadd_buffer_free(z);
+	dmaadd_device_close(peer);
+	blocker_destroy(&blk);
+}
+
+/* Two timelines merged: pending until both have signalled. */
+TEST_F(dev, fence_merge_waits_for_both)
+{
+	struct dmaadd_buffer *x, *y, *z;
+	struct dmaadd_device *peer;
+	struct dmaadd_job_desc job;
+	struct blocker blk;
+	int out1 = -1, out2 = -1, merged;
+
+	NEED_DEVICE();
+	NEED_BLOCKER(&blk);
+	peer = open_peer(self->dev, variant->position);
+	ASSERT_NE(NULL, peer);
+	x = dmaadd_buffer_alloc(peer, 4096);
+	y = dmaadd_buffer_alloc(peer, 4096);
+	z = dmaadd_buffer_alloc(peer, 4096);
+	ASSERT_NE(NULL, z);
+	job = add_job(z, 0, x, 0, y, 0, 1024);
+	ASSERT_EQ(0, submit_fenced(peer, job,
+				   DMAADD_JOB_IN_FENCE | DMAADD_JOB_OUT_FENCE,
+				   blk.sync, NULL, &out1));
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, self->n);
+	ASSERT_EQ(0, submit_fenced(self->dev, job, DMAADD_JOB_OUT_FENCE, 0,
+				   NULL, &out2));
+	ASSERT_EQ(0, dmaadd_fence_wait(out2, WAIT_NS));
+
+	merged = dmaadd_fence_merge(out1, out2);
+	ASSERT_LE(0, merged);
+	EXPECT_TRUE(is_cloexec(merged));
+	ASSERT_FENCE_HELD(merged);
+
+	ASSERT_EQ(0, blocker_release(&blk));
+	ASSERT_EQ(0, dmaadd_fence_wait(merged, WAIT_NS));
+	EXPECT_EQ(1, dmaadd_fence_get_status(out1, NULL));
+	close(merged);
+	close(out1);
+	close(out2);
+	dmaadd_buffer_free(x);
+	dmaadd_buffer_free(y);
+	dmaadd_buffer_free(z);
+	dmaadd_device_close(peer);
+	blocker_destroy(&blk);
+}
+
+/* A merged fence is a fence like any other: an in-fence, for one. */
+TEST_F(dev, fence_merge_as_in_fence)
+{
+	struct dmaadd_job_desc job;
+	int out1 = -1, out2 = -1, out3 = -1, merged;
+
+	NEED_DEVICE();
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, self->n);
+	ASSERT_EQ(0, submit_fenced(self->dev, job, DMAADD_JOB_OUT_FENCE, 0,
+				   NULL, &out1));
+	ASSERT_EQ(0, submit_fenced(self->dev, job, DMAADD_JOB_OUT_FENCE, 0,
+				   NULL, &out2));
+	merged = dmaadd_fence_merge(out1, out2);
+	ASSERT_LE(0, merged);
+	job = add_job(self->a, 0, self->c, 0, self->b, 0, self->n);
+	ASSERT_EQ(0, submit_fenced(self->dev, job,
+				   DMAADD_JOB_IN_FENCE | DMAADD_JOB_OUT_FENCE,
+				   merged, NULL, &out3));
+	ASSERT_EQ(0, dmaadd_fence_wait(out3, WAIT_NS));
+	EXPECT_EQ(1, dmaadd_fence_get_status(merged, NULL));
+	EXPECT_EQ((uint32_t)(pat_a(9) + 2 * pat_b(9)), data(self->a)[9]);
+	close(merged);
+	close(out1);
+	close(out2);
+	close(out3);
+}
+
+/* A job the device faults on: its fence signals with an error, EIO. */
+TEST_F(dev, fence_of_faulted_job_is_eio)
+{
+	struct dmaadd_job_desc job;
+	int out = -1, err = -1;
+	uint32_t status = 99;
+	uint64_t id;
+
+	NEED_DEVICE();
+	if (inject_fault(dmaadd_device_info_get_index(self->info), 1))
+		SKIP(return, "no debugfs inject_fault: %s", strerror(errno));
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, self->n);
+	ASSERT_EQ(0, submit_fenced(self->dev, job, DMAADD_JOB_OUT_FENCE, 0,
+				   &id, &out));
+	EXPECT_ERRNO(EIO, dmaadd_fence_wait(out, WAIT_NS));
+	EXPECT_EQ(1, dmaadd_fence_get_status(out, &err));
+	EXPECT_EQ(EIO, err);
+	EXPECT_ERRNO(EIO, dmaadd_device_wait(self->dev, id, 0, &status));
+	EXPECT_EQ(DMAADD_JOB_FAULT, status);
+	EXPECT_EQ(POISON, data(self->c)[0]);	/* nothing written */
+	close(out);
+}
+
+TEST_F(dev, fence_in_fence_not_a_sync_file)
+{
+	struct dmaadd_job_desc job;
+	int out = 1234;
+	uint64_t id;
+
+	NEED_DEVICE();
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, self->n);
+	EXPECT_ERRNO(EINVAL, submit_fenced(self->dev, job,
+					   DMAADD_JOB_IN_FENCE |
+					   DMAADD_JOB_OUT_FENCE,
+					   dmaadd_device_get_fd(self->dev),
+					   NULL, &out));
+	EXPECT_EQ(1234, out);
+	/* Nothing queued, no id used. */
+	ASSERT_EQ(0, dmaadd_device_submit(self->dev, &job, &id));
+	EXPECT_EQ(1, id);
+}
+
+TEST_F(dev, fence_wait_not_a_sync_file)
+{
+	NEED_DEVICE();
+	EXPECT_ERRNO(EINVAL, dmaadd_fence_wait(dmaadd_device_get_fd(self->dev),
+					       WAIT_NS));
+}
+
+TEST_F(dev, fence_merge_not_a_sync_file)
+{
+	struct dmaadd_job_desc job;
+	int out = -1;
+
+	NEED_DEVICE();
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, self->n);
+	ASSERT_EQ(0, submit_fenced(self->dev, job, DMAADD_JOB_OUT_FENCE, 0,
+				   NULL, &out));
+	EXPECT_ERRNO(EINVAL, dmaadd_fence_merge(out,
+						dmaadd_device_get_fd(self->dev)));
+	close(out);
+}
+
+TEST_F(dev, fence_out_fence_needs_submit_fence)
+{
+	struct dmaadd_job_desc job;
+	uint64_t id;
+
+	NEED_DEVICE();
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, self->n);
+	job.flags = DMAADD_JOB_OUT_FENCE;
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit(self->dev, &job, NULL));
+	job.flags = 0;
+	ASSERT_EQ(0, dmaadd_device_submit(self->dev, &job, &id));
+	EXPECT_EQ(1, id);
+}
+
+/* A binary built against libdmaadd 1.1 passes the shorter struct. */
+TEST_F(dev, job_desc_of_first_version_size)
+{
+	struct dmaadd_job_desc job;
+	uint64_t id;
+
+	NEED_DEVICE();
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, self->n);
+	job.size = DMAADD_JOB_DESC_SIZE_VER0;
+	/* Beyond that size: not read. */
+	job.in_fence_fd = dmaadd_device_get_fd(self->dev);
+	job.__reserved = 0xdeadbeef;
+	ASSERT_EQ(0, dmaadd_device_submit(self->dev, &job, &id));
+	ASSERT_EQ(0, dmaadd_device_wait(self->dev, id, WAIT_NS, NULL));
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b),
+				      data(self->c), self->n));
+	fill_value(data(self->c), self->n, POISON);
+	ASSERT_EQ(0, dmaadd_device_run(self->dev, &job, WAIT_NS, NULL));
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b),
+				      data(self->c), self->n));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Batched submission (1.2)                                                 */
+/* ------------------------------------------------------------------------ */
+
+#define BATCH 64
+
+/* @count jobs, job i adding slice i of a and b into slice i of c. */
+static void batch_init(FIXTURE_DATA(dev) *self, struct dmaadd_job_desc *jd,
+		       const struct dmaadd_job_desc **jobs, unsigned int count)
+{
+	uint64_t slice = self->n / count, i;
+
+	for (i = 0; i < count; i++) {
+		jd[i] = add_job(self->c, i * slice * 4, self->a, i * slice * 4,
+				self->b, i * slice * 4, slice);
+		jobs[i] = &jd[i];
+	}
+}
+
+TEST_F(dev, batch_of_64_jobs)
+{
+	const struct dmaadd_job_desc *jobs[BATCH];
+	struct dmaadd_job_desc jd[BATCH];
+	uint64_t first = 0, i;
+	int outs[BATCH];
+	uint32_t status;
+	size_t index = 99;
+
+	NEED_DEVICE();
+	ASSERT_LE(BATCH, self->max_jobs);
+	batch_init(self, jd, jobs, BATCH);
+	/* Jobs complete in order: the last one's fence is enough. */
+	jd[BATCH - 1].flags = DMAADD_JOB_OUT_FENCE;
+	ASSERT_EQ(0, dmaadd_device_submit_batch(self->dev, jobs, BATCH, &first,
+						outs, &index));
+	EXPECT_EQ(1, first);
+	EXPECT_EQ(99, index);
+	for (i = 0; i < BATCH - 1; i++)
+		EXPECT_EQ(-1, outs[i]);
+	ASSERT_LE(0, outs[BATCH - 1]);
+	ASSERT_EQ(0, dmaadd_fence_wait(outs[BATCH - 1], WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b),
+				      data(self->c), self->n));
+	for (i = 0; i < BATCH && i < self->history; i++) {
+		status = 99;
+		EXPECT_EQ(0, dmaadd_device_wait(self->dev, first + BATCH - 1 - i,
+						0, &status));
+		EXPECT_EQ(DMAADD_JOB_OK, status);
+	}
+	/* The next id follows the batch. */
+	ASSERT_EQ(0, dmaadd_device_submit(self->dev, &jd[0], &i));
+	EXPECT_EQ(first + BATCH, i);
+	close(outs[BATCH - 1]);
+}
+
+TEST_F(dev, batch_out_fence_per_job)
+{
+	const struct dmaadd_job_desc *jobs[8];
+	struct dmaadd_job_desc jd[8];
+	unsigned int i, j;
+	int outs[8];
+
+	NEED_DEVICE();
+	batch_init(self, jd, jobs, 8);
+	for (i = 0; i < 8; i++)
+		jd[i].flags = DMAADD_JOB_OUT_FENCE;
+	ASSERT_EQ(0, dmaadd_device_submit_batch(self->dev, jobs, 8, NULL, outs,
+						NULL));
+	for (i = 0; i < 8; i++) {
+		ASSERT_LE(0, outs[i]);
+		EXPECT_TRUE(is_cloexec(outs[i]));
+		for (j = 0; j < i; j++)
+			EXPECT_NE(outs[j], outs[i]);
+		EXPECT_EQ(0, dmaadd_fence_wait(outs[i], WAIT_NS));
+	}
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b),
+				      data(self->c), self->n));
+	for (i = 0; i < 8; i++)
+		close(outs[i]);
+}
+
+/* One in-fence at the head of a batch holds all of it. */
+TEST_F(dev, batch_held_by_in_fence)
+{
+	const struct dmaadd_job_desc *jobs[4];
+	struct dmaadd_job_desc jd[4];
+	struct blocker blk;
+	int outs[4];
+
+	NEED_DEVICE();
+	NEED_BLOCKER(&blk);
+	batch_init(self, jd, jobs, 4);
+	jd[0].flags = DMAADD_JOB_IN_FENCE;
+	jd[0].in_fence_fd = blk.sync;
+	jd[3].flags = DMAADD_JOB_OUT_FENCE;
+	ASSERT_EQ(0, dmaadd_device_submit_batch(self->dev, jobs, 4, NULL, outs,
+						NULL));
+	ASSERT_FENCE_HELD(outs[3]);
+	EXPECT_EQ(POISON, data(self->c)[0]);
+	EXPECT_EQ(POISON, data(self->c)[self->n - 1]);
+
+	ASSERT_EQ(0, blocker_release(&blk));
+	ASSERT_EQ(0, dmaadd_fence_wait(outs[3], WAIT_NS));
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b),
+				      data(self->c), self->n));
+	close(outs[3]);
+	blocker_destroy(&blk);
+}
+
+/* One bad job: the kernel's errno and index come back, nothing ran. */
+TEST_F(dev, batch_with_one_bad_job_runs_nothing)
+{
+	const struct dmaadd_job_desc *jobs[8];
+	struct dmaadd_job_desc jd[8];
+	int outs[8] = { 7, 7, 7, 7, 7, 7, 7, 7 };
+	uint64_t first = 99, id, i;
+	size_t index = 99;
+
+	NEED_DEVICE();
+	batch_init(self, jd, jobs, 8);
+	for (i = 0; i < 8; i++)
+		jd[i].flags = DMAADD_JOB_OUT_FENCE;
+	jd[5].b.offset = self->n * 4;	/* past the end of b */
+	EXPECT_ERRNO(ERANGE, dmaadd_device_submit_batch(self->dev, jobs, 8,
+							&first, outs, &index));
+	EXPECT_EQ(5, index);
+	EXPECT_EQ(99, first);
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(7, outs[i]);
+	usleep(100 * 1000);
+	for (i = 0; i < self->n; i++)
+		if (data(self->c)[i] != POISON)
+			break;
+	EXPECT_EQ(self->n, i);
+	/* No id was used. */
+	jd[0].flags = 0;
+	ASSERT_EQ(0, dmaadd_device_submit(self->dev, &jd[0], &id));
+	EXPECT_EQ(1, id);
+}
+
+TEST_F(dev, batch_count_zero)
+{
+	const struct dmaadd_job_desc *jobs[1];
+	struct dmaadd_job_desc jd[1];
+	size_t index = 99;
+
+	NEED_DEVICE();
+	batch_init(self, jd, jobs, 1);
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit_batch(self->dev, jobs, 0,
+							NULL, NULL, &index));
+	EXPECT_EQ(0, index);
+}
+
+TEST_F(dev, batch_count_above_max_jobs_in_flight)
+{
+	const struct dmaadd_job_desc **jobs;
+	struct dmaadd_job_desc job;
+	size_t count = (size_t)self->max_jobs + 1, index = 99, i;
+
+	NEED_DEVICE();
+	jobs = calloc(count, sizeof(*jobs));
+	ASSERT_NE(NULL, jobs);
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, 1);
+	for (i = 0; i < count; i++)
+		jobs[i] = &job;
+	EXPECT_ERRNO(EINVAL, dmaadd_device_submit_batch(self->dev, jobs, count,
+							NULL, NULL, &index));
+	EXPECT_EQ(count, index);
+	free(jobs);
+}
+
+/* The largest batch: max_jobs_in_flight jobs in one call. */
+TEST_F(dev, batch_of_max_jobs_in_flight)
+{
+	const struct dmaadd_job_desc **jobs;
+	struct dmaadd_job_desc job;
+	size_t count = self->max_jobs, i;
+	uint64_t first;
+
+	NEED_DEVICE();
+	jobs = calloc(count, sizeof(*jobs));
+	ASSERT_NE(NULL, jobs);
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, 16);
+	for (i = 0; i < count; i++)
+		jobs[i] = &job;
+	ASSERT_EQ(0, dmaadd_device_submit_batch(self->dev, jobs, count, &first,
+						NULL, NULL));
+	EXPECT_EQ(0, dmaadd_device_wait(self->dev, first + count - 1, WAIT_NS,
+					NULL));
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b),
+				      data(self->c), 16));
+	free(jobs);
 }
 
 TEST_HARNESS_MAIN
