@@ -18,6 +18,7 @@
 #include "dmaadd_file.h"
 #include "dmaadd_hw.h"
 #include "dmaadd_job.h"
+#include "dmaadd_trace.h"
 
 static DEFINE_IDA(dmaadd_ida);
 
@@ -52,37 +53,55 @@ static void dmaadd_device_irq(void *data, dma_addr_t desc, u32 status)
 	/* Last: device removal waits for this and may then free @ddev. */
 	if (atomic_dec_and_test(&ddev->active))
 		wake_up_all(&ddev->queue_wq);
-	else
+	else if (wq_has_sleeper(&ddev->queue_wq))	/* waiting for ring room */
 		wake_up(&ddev->queue_wq);
 }
 
 /**
- * dmaadd_device_queue() - ring a job's descriptor into the engine
+ * dmaadd_device_queue() - ring jobs' descriptors into the engine, in order
  * @ddev: device
- * @job: job with its descriptor filled in
+ * @jobs: jobs with their descriptors filled in and synced
+ * @n: how many, at most DMAADD_DEVICE_RING_MAX
  * @wait: sleep (uninterruptibly) while the ring is full
  *
- * Return: 0, or -EAGAIN when the ring is full and @wait is false.
+ * The jobs join the device queue and the engine's ring in one go, with one
+ * doorbell wake-up.
+ *
+ * Return: the number of jobs rung, fewer than @n only without @wait when
+ * the ring filled up.
  */
-int dmaadd_device_queue(struct dmaadd_device *ddev, struct dmaadd_job *job,
-			bool wait)
+unsigned int dmaadd_device_queue(struct dmaadd_device *ddev,
+				 struct dmaadd_job *const *jobs, unsigned int n,
+				 bool wait)
 {
-	int ret;
+	dma_addr_t descs[DMAADD_DEVICE_RING_MAX];
+	unsigned int done = 0, i, k;
 
-	for (;;) {
+	if (WARN_ON(n > ARRAY_SIZE(descs)))
+		n = ARRAY_SIZE(descs);
+
+	while (done < n) {
 		spin_lock(&ddev->queue_lock);
-		ret = dmaadd_engine_doorbell(ddev->engine, job->desc_dma);
-		if (!ret) {
-			atomic_inc(&ddev->active);
+		/* Only rings under queue_lock take space: it stays there. */
+		k = min(n - done, dmaadd_engine_ring_space(ddev->engine));
+		for (i = 0; i < k; i++) {
+			struct dmaadd_job *job = jobs[done + i];
+
+			descs[i] = job->desc_dma;
 			list_add_tail(&job->node, &ddev->queue);
+			/* Before the doorbell: the job may complete at once. */
+			trace_dmaadd_job_start(job);
 		}
+		atomic_add(k, &ddev->active);
+		if (k)
+			WARN_ON(dmaadd_engine_doorbell(ddev->engine, descs, k));
 		spin_unlock(&ddev->queue_lock);
-		if (!ret)
-			return 0;
-		if (!wait)
-			return -EAGAIN;
+		done += k;
+		if (done == n || !wait)
+			break;
 		wait_event(ddev->queue_wq, !dmaadd_engine_ring_full(ddev->engine));
 	}
+	return done;
 }
 
 void dmaadd_device_get(struct dmaadd_device *ddev)

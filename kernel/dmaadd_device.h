@@ -53,7 +53,10 @@ struct dmaadd_device *dmaadd_device_create(struct device *dev, u32 backend);
 void dmaadd_device_remove(struct dmaadd_device *ddev);
 void dmaadd_device_get(struct dmaadd_device *ddev);
 void dmaadd_device_put(struct dmaadd_device *ddev);
-int dmaadd_device_queue(struct dmaadd_device *ddev, struct dmaadd_job *job,
-			bool wait);
+#define DMAADD_DEVICE_RING_MAX	32	/* jobs per dmaadd_device_queue() */
+
+unsigned int dmaadd_device_queue(struct dmaadd_device *ddev,
+				 struct dmaadd_job *const *jobs, unsigned int n,
+				 bool wait);
 
 #endif /* __DMAADD_DEVICE_H__ */

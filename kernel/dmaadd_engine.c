@@ -33,6 +33,7 @@
 #define DMAADD_RING_SIZE	1024
 #define DMAADD_ELEM_SIZE	4
 #define DMAADD_RUNS_MIN		64
+#define DMAADD_ENGINE_BURST	32	/* descriptors taken off the ring at once */
 
 /* A run of memory the engine reached through the bus, in kernel space. */
 struct dmaadd_run {
@@ -363,18 +364,17 @@ write_status:
 	return ret;
 }
 
-static bool dmaadd_engine_pop(struct dmaadd_engine *eng, dma_addr_t *desc)
+/* Take up to @max descriptor addresses off the ring, oldest first. */
+static unsigned int dmaadd_engine_pop(struct dmaadd_engine *eng,
+				      dma_addr_t *descs, unsigned int max)
 {
-	bool found = false;
+	unsigned int n;
 
 	spin_lock(&eng->ring_lock);
-	if (eng->head != eng->tail) {
-		*desc = eng->ring[eng->head % DMAADD_RING_SIZE];
-		eng->head++;
-		found = true;
-	}
+	for (n = 0; n < max && eng->head != eng->tail; n++)
+		descs[n] = eng->ring[eng->head++ % DMAADD_RING_SIZE];
 	spin_unlock(&eng->ring_lock);
-	return found;
+	return n;
 }
 
 static bool dmaadd_engine_pending(struct dmaadd_engine *eng)
@@ -385,34 +385,63 @@ static bool dmaadd_engine_pending(struct dmaadd_engine *eng)
 static int dmaadd_engine_thread(void *data)
 {
 	struct dmaadd_engine *eng = data;
-	dma_addr_t desc;
+	dma_addr_t descs[DMAADD_ENGINE_BURST];
+	unsigned int i, n;
 
 	while (!kthread_should_stop()) {
 		wait_event_idle(eng->wq,
 				dmaadd_engine_pending(eng) || kthread_should_stop());
-		while (dmaadd_engine_pop(eng, &desc))
-			eng->irq(eng->irq_data, desc, dmaadd_engine_run(eng, desc));
+		while ((n = dmaadd_engine_pop(eng, descs, ARRAY_SIZE(descs))))
+			for (i = 0; i < n; i++)
+				eng->irq(eng->irq_data, descs[i],
+					 dmaadd_engine_run(eng, descs[i]));
 	}
 	return 0;
 }
 
 /**
- * dmaadd_engine_doorbell() - hand the device one descriptor address
+ * dmaadd_engine_ring_space() - free entries in the doorbell ring
  * @eng: the engine
- * @desc: device address of a &struct dmaadd_hw_desc
  *
- * Return: 0, or -EBUSY when the ring is full.
+ * Only dmaadd_engine_doorbell() takes space, so a caller that serialises
+ * its doorbells can count on at least this much.
+ *
+ * Return: the number of descriptors the ring accepts now.
  */
-int dmaadd_engine_doorbell(struct dmaadd_engine *eng, dma_addr_t desc)
+unsigned int dmaadd_engine_ring_space(struct dmaadd_engine *eng)
 {
+	unsigned int space;
+
 	spin_lock(&eng->ring_lock);
-	if (eng->tail - eng->head == DMAADD_RING_SIZE) {
+	space = DMAADD_RING_SIZE - (eng->tail - eng->head);
+	spin_unlock(&eng->ring_lock);
+	return space;
+}
+
+/**
+ * dmaadd_engine_doorbell() - hand the device descriptor addresses
+ * @eng: the engine
+ * @descs: device addresses of &struct dmaadd_hw_desc, in the order the
+ *	device is to run them
+ * @n: how many; the ring must have room for them (see
+ *	dmaadd_engine_ring_space())
+ *
+ * Return: 0, or -EBUSY (and nothing rung) when the ring has no room.
+ */
+int dmaadd_engine_doorbell(struct dmaadd_engine *eng, const dma_addr_t *descs,
+			   unsigned int n)
+{
+	unsigned int i;
+
+	spin_lock(&eng->ring_lock);
+	if (DMAADD_RING_SIZE - (eng->tail - eng->head) < n) {
 		spin_unlock(&eng->ring_lock);
 		return -EBUSY;
 	}
-	eng->ring[eng->tail % DMAADD_RING_SIZE] = desc;
-	eng->tail++;
+	for (i = 0; i < n; i++)
+		eng->ring[eng->tail++ % DMAADD_RING_SIZE] = descs[i];
 	spin_unlock(&eng->ring_lock);
+	/* One wake-up for the lot. */
 	wake_up(&eng->wq);
 	return 0;
 }
@@ -434,12 +463,7 @@ void dmaadd_engine_inject_fault(struct dmaadd_engine *eng, unsigned int nth)
 
 bool dmaadd_engine_ring_full(struct dmaadd_engine *eng)
 {
-	bool full;
-
-	spin_lock(&eng->ring_lock);
-	full = eng->tail - eng->head == DMAADD_RING_SIZE;
-	spin_unlock(&eng->ring_lock);
-	return full;
+	return !dmaadd_engine_ring_space(eng);
 }
 
 struct dmaadd_engine *dmaadd_engine_create(struct device *dev,

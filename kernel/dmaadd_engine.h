@@ -22,7 +22,9 @@ struct dmaadd_engine *dmaadd_engine_create(struct device *dev,
 					   dmaadd_engine_irq_t irq,
 					   void *irq_data);
 void dmaadd_engine_destroy(struct dmaadd_engine *eng);
-int dmaadd_engine_doorbell(struct dmaadd_engine *eng, dma_addr_t desc);
+int dmaadd_engine_doorbell(struct dmaadd_engine *eng, const dma_addr_t *descs,
+			   unsigned int n);
+unsigned int dmaadd_engine_ring_space(struct dmaadd_engine *eng);
 bool dmaadd_engine_ring_full(struct dmaadd_engine *eng);
 void dmaadd_engine_inject_fault(struct dmaadd_engine *eng, unsigned int nth);
 bool dmaadd_engine_iommu(struct dmaadd_engine *eng);

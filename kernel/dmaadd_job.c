@@ -60,6 +60,10 @@ struct dmaadd_job_req {
 	u64 len;
 	struct dmaadd_buf *bufs[DMAADD_HW_NR_OPS];
 	bool read_only[DMAADD_HW_NR_OPS];
+	/* The distinct reservation objects of @bufs; @writes: c's is one. */
+	struct dma_resv *resv[DMAADD_HW_NR_OPS];
+	bool writes[DMAADD_HW_NR_OPS];
+	unsigned int nr_resv;
 	struct dma_fence *in_fence;
 	struct dma_fence *fence;	/* allocated in phase 1, live from 4 */
 	bool fence_live;
@@ -236,6 +240,21 @@ static int dmaadd_job_prepare(struct dmaadd_file *df, struct dmaadd_job_req *req
 			return -EINVAL;
 	}
 
+	/* A buffer used twice gets one fence, as a writer if it is c's. */
+	for (i = DMAADD_HW_NR_OPS - 1; i >= 0; i--) {
+		struct dma_resv *resv = req->bufs[i]->resv;
+		unsigned int k;
+
+		for (k = 0; k < req->nr_resv; k++)
+			if (req->resv[k] == resv)
+				break;
+		if (k == req->nr_resv) {
+			req->resv[k] = resv;
+			req->writes[k] = i == DMAADD_HW_OP_C;
+			req->nr_resv++;
+		}
+	}
+
 	if (args->flags & DMAADD_SUBMIT_IN_FENCE) {
 		req->in_fence = sync_file_get_fence(args->in_fence_fd);
 		if (!req->in_fence)
@@ -298,8 +317,8 @@ static int dmaadd_resv_set_init(struct dmaadd_resv_set *set,
 	}
 	set->nr = 0;
 	for (i = 0; i < count; i++) {
-		for (j = 0; j < DMAADD_HW_NR_OPS; j++) {
-			struct dma_resv *resv = reqs[i].bufs[j]->resv;
+		for (j = 0; j < reqs[i].nr_resv; j++) {
+			struct dma_resv *resv = reqs[i].resv[j];
 
 			for (k = 0; k < set->nr; k++)
 				if (set->resv[k] == resv)
@@ -438,10 +457,10 @@ static int dmaadd_job_collect_deps(struct dmaadd_file *df,
 				goto err_put;
 		}
 	}
-	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
-		enum dma_resv_usage usage = dma_resv_usage_rw(i == DMAADD_HW_OP_C);
+	for (i = 0; i < req->nr_resv; i++) {
+		enum dma_resv_usage usage = dma_resv_usage_rw(req->writes[i]);
 
-		dma_resv_for_each_fence(&cursor, req->bufs[i]->resv, usage, fence) {
+		dma_resv_for_each_fence(&cursor, req->resv[i], usage, fence) {
 			ret = dmaadd_deps_add(&deps, fence, df->fence_context);
 			if (ret)
 				goto err_put;
@@ -469,45 +488,53 @@ err_put:
 	return ret;
 }
 
-/* Sync the job's ranges for the device and hand it to the engine. */
-static int dmaadd_job_ring(struct dmaadd_job *job, bool wait)
+/* Make the job's ranges visible to the device (swiotlb: copy them). */
+static void dmaadd_job_sync_for_device(struct dmaadd_job *job)
 {
-	int i, ret;
+	int i;
 
 	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
 		dmaadd_buf_sync(job->bufs[i], job->offset[i], job->len,
 				dmaadd_job_dir(i), true);
-	/* The descriptor and data must be in memory before the doorbell. */
-	dma_wmb();
-	ret = dmaadd_device_queue(job->file->ddev, job, wait);
-	/* The slot cannot be reused: that needs the ring_lock we hold. */
-	if (!ret)
-		trace_dmaadd_job_start(job);
-	return ret;
 }
 
 /*
- * Ring the file's staged jobs that may start, in id order. Without @wait,
- * a full device ring leaves the rest to the ring work.
+ * Ring the file's staged jobs that may start, in id order, up to
+ * DMAADD_DEVICE_RING_MAX per doorbell. Without @wait, a full device ring
+ * leaves the rest to the ring work.
  */
 static void dmaadd_job_ring_ready(struct dmaadd_file *df, bool wait)
 {
+	struct dmaadd_job *jobs[DMAADD_DEVICE_RING_MAX];
+	unsigned int n, rung;
+
 	lockdep_assert_held(&df->ring_lock);
 
-	for (;;) {
+	do {
 		u64 id = df->rung_id + 1;
-		struct dmaadd_job *job = &df->jobs[id % DMAADD_MAX_JOBS];
 
-		if (job->id != id || !READ_ONCE(job->ready))
+		for (n = 0; n < ARRAY_SIZE(jobs); n++) {
+			struct dmaadd_job *job =
+				&df->jobs[(id + n) % DMAADD_MAX_JOBS];
+
+			if (job->id != id + n || !READ_ONCE(job->ready))
+				break;
+			dmaadd_job_sync_for_device(job);
+			jobs[n] = job;
+		}
+		if (!n)
 			return;
-		if (dmaadd_job_ring(job, wait)) {
+		/* Descriptors and data in memory before the doorbell. */
+		dma_wmb();
+		rung = dmaadd_device_queue(df->ddev, jobs, n, wait);
+		df->rung_id += rung;
+		if (rung < n) {
 			dmaadd_file_get(df);
 			if (!queue_work(dmaadd_wq, &df->ring_work))
 				dmaadd_file_put(df);
 			return;
 		}
-		df->rung_id = id;
-	}
+	} while (n == ARRAY_SIZE(jobs));
 }
 
 void dmaadd_job_ring_work(struct work_struct *work)
@@ -548,10 +575,10 @@ static void dmaadd_job_commit(struct dmaadd_file *df, struct dmaadd_job_req *req
 	struct dmaadd_hw_desc *desc = job->desc;
 	int i;
 
-	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
-		dma_resv_add_fence(req->bufs[i]->resv, req->fence,
-				   i == DMAADD_HW_OP_C ? DMA_RESV_USAGE_WRITE :
-							 DMA_RESV_USAGE_READ);
+	for (i = 0; i < req->nr_resv; i++)
+		dma_resv_add_fence(req->resv[i], req->fence,
+				   req->writes[i] ? DMA_RESV_USAGE_WRITE :
+						    DMA_RESV_USAGE_READ);
 
 	desc->opcode = cpu_to_le32(DMAADD_HW_OP_ADD_I32);
 	desc->status = cpu_to_le32(DMAADD_HW_STATUS_PENDING);
