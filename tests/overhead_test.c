@@ -9,13 +9,18 @@
  * Tiny jobs (one element) so that the engine's work is negligible and
  * what is left is validation, lookup, descriptor fill, doorbell and
  * completion.
+ *
+ * Under TCG a single run varies a lot (the host schedules the vCPU
+ * threads), so each figure is the median of several rounds, and the null
+ * ioctl the fastest of several: the ratios then compare like with like.
  */
 #include "dmaadd_test.h"
 
-#define NULL_CALLS	20000
+#define NULL_CALLS	4000
+#define NULL_ROUNDS	5
 #define SINGLE_JOBS	2000
 #define BATCH		64
-#define BATCH_ROUNDS	64
+#define BATCH_ROUNDS	101
 
 FIXTURE(overhead) {
 	DMAADD_FIXTURE_MEMBERS;
@@ -33,19 +38,41 @@ FIXTURE_TEARDOWN(overhead)
 	dmaadd_fixture_close();
 }
 
+/* The fastest of NULL_ROUNDS runs of NULL_CALLS INFO ioctls, per call. */
 static double null_ioctl_ns(int fd)
 {
 	struct dmaadd_info info;
-	__u64 t0 = dmaadd_now_ns();
-	unsigned int i;
+	double best = -1;
+	unsigned int i, r;
 
-	for (i = 0; i < NULL_CALLS; i++) {
-		memset(&info, 0, sizeof(info));
-		info.size = sizeof(info);
-		if (ioctl(fd, DMAADD_IOCTL_INFO, &info))
-			return -1;
+	for (r = 0; r < NULL_ROUNDS; r++) {
+		__u64 t0 = dmaadd_now_ns();
+		double ns;
+
+		for (i = 0; i < NULL_CALLS; i++) {
+			memset(&info, 0, sizeof(info));
+			info.size = sizeof(info);
+			if (ioctl(fd, DMAADD_IOCTL_INFO, &info))
+				return -1;
+		}
+		ns = (double)(dmaadd_now_ns() - t0) / NULL_CALLS;
+		if (best < 0 || ns < best)
+			best = ns;
 	}
-	return (double)(dmaadd_now_ns() - t0) / NULL_CALLS;
+	return best;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median_ns(__u64 *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return (double)v[n / 2];
 }
 
 TEST_F_TIMEOUT(overhead, per_job_vs_null_ioctl, 300)
@@ -60,7 +87,8 @@ TEST_F_TIMEOUT(overhead, per_job_vs_null_ioctl, 300)
 	double null_ns, sync_ns, piped_ns, batch_ns, batch_call_ns;
 	__u32 h = self->buf.handle;
 	unsigned int i, r;
-	__u64 t0, t1, in_calls = 0, id = 0;
+	__u64 t0, t1, id = 0;
+	__u64 rounds[BATCH_ROUNDS], in_call[BATCH_ROUNDS];
 
 	null_ns = null_ioctl_ns(self->fd);
 	ASSERT_LT(0, null_ns);
@@ -89,22 +117,23 @@ TEST_F_TIMEOUT(overhead, per_job_vs_null_ioctl, 300)
 	for (i = 0; i < BATCH; i++)
 		dmaadd_submit_init(&jobs[i], 1, OPND(h, 0), OPND(h, 4),
 				   OPND(h, 8));
-	t0 = dmaadd_now_ns();
 	for (r = 0; r < BATCH_ROUNDS; r++) {
-		t1 = dmaadd_now_ns();
+		t0 = dmaadd_now_ns();
 		ASSERT_EQ(0, ioctl(self->fd, DMAADD_IOCTL_SUBMIT_BATCH, &batch));
-		in_calls += dmaadd_now_ns() - t1;
+		t1 = dmaadd_now_ns();
 		test_ioctl_wait(batch.first_job_id + BATCH - 1);
+		rounds[r] = dmaadd_now_ns() - t0;
+		in_call[r] = t1 - t0;
 	}
-	batch_ns = (double)(dmaadd_now_ns() - t0) / (BATCH * BATCH_ROUNDS);
-	batch_call_ns = (double)in_calls / (BATCH * BATCH_ROUNDS);
+	batch_ns = median_ns(rounds, BATCH_ROUNDS) / BATCH;
+	batch_call_ns = median_ns(in_call, BATCH_ROUNDS) / BATCH;
 
 	TH_LOG("null ioctl (INFO)         %9.0f ns", null_ns);
 	TH_LOG("job, SUBMIT+WAIT each     %9.0f ns = %5.2f x null", sync_ns,
 	       sync_ns / null_ns);
 	TH_LOG("job, SUBMIT pipelined     %9.0f ns = %5.2f x null", piped_ns,
 	       piped_ns / null_ns);
-	TH_LOG("job, batches of %d        %9.0f ns = %5.2f x null (target <= 2)",
+	TH_LOG("job, batches of %d (median) %9.0f ns = %5.2f x null (target <= 2)",
 	       BATCH, batch_ns, batch_ns / null_ns);
 	TH_LOG("  of which in SUBMIT_BATCH %9.0f ns = %5.2f x null", batch_call_ns,
 	       batch_call_ns / null_ns);
