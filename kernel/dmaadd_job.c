@@ -371,7 +371,8 @@ retry:
 			for (j = 0; j < i; j++)
 				if (j != contended)
 					dma_resv_unlock(set->resv[j]);
-			if (contended >= (int)i)
+			/* Locked first, whether before or after @i. */
+			if (contended != -1)
 				dma_resv_unlock(set->resv[contended]);
 			if (ret == -EDEADLK) {
 				contended = i;
@@ -682,10 +683,16 @@ static int dmaadd_job_submit_reqs(struct dmaadd_file *df,
 	mutex_lock(&df->ring_lock);
 	for (i = 0; i < count; i++)
 		dmaadd_job_commit(df, &reqs[i], id + i);
+	/*
+	 * The fences are published: unlock before ringing. From the
+	 * doorbell on, a job may complete and drop the last reference on a
+	 * buffer (freed meanwhile by another thread), and its reservation
+	 * object with it.
+	 */
+	dmaadd_resv_set_unlock(&set);
 	dmaadd_job_ring_ready(df, false);
 	mutex_unlock(&df->ring_lock);
 
-	dmaadd_resv_set_unlock(&set);
 	WRITE_ONCE(df->next_id, id + count);
 	mutex_unlock(&df->submit_lock);
 	dmaadd_resv_set_fini(&set);
