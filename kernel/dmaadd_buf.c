@@ -177,6 +177,7 @@ struct dmaadd_buf *dmaadd_buf_create(struct dmaadd_device *ddev, u32 kind,
 
 	kref_init(&buf->ref);
 	dmaadd_device_get(ddev);
+	atomic_inc(&ddev->stats.bufs);
 	buf->ddev = ddev;
 	buf->kind = kind;
 	buf->size = size;
@@ -315,6 +316,7 @@ static void dmaadd_buf_release(struct kref *ref)
 	}
 	dma_resv_fini(&buf->own_resv);
 	kfree(buf);
+	atomic_dec(&ddev->stats.bufs);
 	dmaadd_device_put(ddev);
 }
 

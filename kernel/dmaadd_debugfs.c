@@ -3,7 +3,9 @@
  * dmaadd debugfs, one directory per device:
  *
  *  stats         jobs completed, faulted and rejected, bytes processed,
- *                average submit-to-completion latency, jobs in flight
+ *                average submit-to-completion latency, jobs in flight,
+ *                buffer objects and file states alive (whoever holds
+ *                them: handles, mappings, dma-bufs, jobs)
  *  clients       per open file: its process, job counters and buffers
  *                (handle, kind, length, CPU pages, DMA segments, refs)
  *  inject_fault  write n: the n-th descriptor the engine reads from now
@@ -42,6 +44,8 @@ static int dmaadd_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "bytes %llu\n", (u64)atomic64_read(&ddev->stats.bytes));
 	seq_printf(m, "avg_latency_ns %llu\n", done ? div64_u64(lat, done) : 0);
 	seq_printf(m, "jobs_on_device %d\n", atomic_read(&ddev->active));
+	seq_printf(m, "buffers_alive %d\n", atomic_read(&ddev->stats.bufs));
+	seq_printf(m, "files_alive %d\n", atomic_read(&ddev->stats.files));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dmaadd_stats);

@@ -46,6 +46,8 @@ struct dmaadd_device {
 		atomic64_t invalid;
 		atomic64_t bytes;	/* elements * 4, of jobs that ran */
 		atomic64_t latency_ns;	/* sum, submit to completion */
+		atomic_t bufs;		/* buffer objects alive, any holder */
+		atomic_t files;		/* file states alive, open or not */
 	} stats;
 };
 

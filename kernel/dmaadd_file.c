@@ -49,6 +49,7 @@ static void dmaadd_file_release_ref(struct kref *ref)
 	mutex_destroy(&df->import_lock);
 	mutex_destroy(&df->submit_lock);
 	kvfree(df);
+	atomic_dec(&ddev->stats.files);
 	dmaadd_device_put(ddev);
 }
 
@@ -131,6 +132,7 @@ static int dmaadd_file_open(struct inode *inode, struct file *filp)
 	df->fence_context = dma_fence_context_alloc(1);
 	df->dep_context = dma_fence_context_alloc(1);
 	dmaadd_device_get(ddev);
+	atomic_inc(&ddev->stats.files);
 	df->ddev = ddev;
 	df->pid = task_tgid_vnr(current);
 	get_task_comm(df->comm, current);
