@@ -26,7 +26,17 @@ bad+='|Call Trace:|page allocation failure'
 ok='Kernel command line:|Command line:|DMA-API: preallocated [0-9]+ debug entries'
 ok+='|DMA-API: debugging enabled by kernel config'
 
-hits=$(tr -d '\r' < "$log" | grep -anE "$bad" | grep -vE "$ok" || true)
+# failnth_test fails the kernel's allocations one by one, DMA-API debug's
+# own among them, which then switches itself off with one line: accepted
+# inside that program's run only.
+failnth_ok='DMA-API: cacheline tracking ENOMEM, dma-debug disabled'
+
+hits=$(tr -d '\r' < "$log" |
+	awk -v ok="$failnth_ok" '
+		/dmaaddvm: running failnth_test/ { in_failnth = 1 }
+		/dmaaddvm: failnth_test exited/ { in_failnth = 0 }
+		{ if (in_failnth && index($0, ok)) print ""; else print }' |
+	grep -anE "$bad" | grep -vE "$ok" || true)
 [ -z "$hits" ] && exit 0
 printf '%s\n' "$hits" | head -n 40
 exit 1
