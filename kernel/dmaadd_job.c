@@ -185,6 +185,10 @@ static int dmaadd_job_check_args(const struct dmaadd_submit *args, u64 *len)
 
 	if (args->flags & ~DMAADD_SUBMIT_FLAGS || args->__reserved)
 		return -EINVAL;
+	/* The first struct has no fence fds to read or to write back. */
+	if (args->flags &&
+	    args->size < offsetofend(struct dmaadd_submit, out_fence_fd))
+		return -EINVAL;
 	if (args->op != DMAADD_OP_ADD_I32 || !args->count)
 		return -EINVAL;
 	if (!(args->flags & DMAADD_SUBMIT_IN_FENCE) && args->in_fence_fd)

@@ -143,6 +143,18 @@ TEST_F(fence, submit_first_version_size)
 	ASSERT_SUM(self->a.map, self->b.map, self->c.map, N);
 }
 
+/* ... but it has nowhere to return an out-fence fd: fence flags refused. */
+TEST_F(fence, submit_first_version_size_fence_flag)
+{
+	struct dmaadd_submit cmd;
+
+	dmaadd_submit_init(&cmd, N, OPND(self->a.handle, 0),
+			   OPND(self->b.handle, 0), OPND(self->c.handle, 0));
+	cmd.size = DMAADD_SUBMIT_SIZE_VER0;
+	cmd.flags = DMAADD_SUBMIT_OUT_FENCE;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, DMAADD_IOCTL_SUBMIT, &cmd));
+}
+
 TEST_F(fence, out_fences_merge)
 {
 	struct sync_merge_data merge = { .name = "both" };

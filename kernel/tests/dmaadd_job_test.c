@@ -25,6 +25,7 @@ static struct dmaadd_submit dmaadd_test_args(void)
 enum dmaadd_args_field {
 	DMAADD_F_NONE,
 	DMAADD_F_FLAGS,
+	DMAADD_F_FLAGS_VER0,	/* flags, in the first struct's size */
 	DMAADD_F_RESERVED,
 	DMAADD_F_OP,
 	DMAADD_F_COUNT,
@@ -51,6 +52,11 @@ static const struct dmaadd_args_case dmaadd_args_cases[] = {
 	{ "flags in and out fence", DMAADD_F_FLAGS,
 	  DMAADD_SUBMIT_IN_FENCE | DMAADD_SUBMIT_OUT_FENCE, 0 },
 	{ "flags bit 31", DMAADD_F_FLAGS, 1U << 31, -EINVAL },
+	{ "first struct, no flags", DMAADD_F_FLAGS_VER0, 0, 0 },
+	{ "first struct, OUT_FENCE", DMAADD_F_FLAGS_VER0,
+	  DMAADD_SUBMIT_OUT_FENCE, -EINVAL },
+	{ "first struct, IN_FENCE", DMAADD_F_FLAGS_VER0,
+	  DMAADD_SUBMIT_IN_FENCE, -EINVAL },
 	{ "reserved", DMAADD_F_RESERVED, 1, -EINVAL },
 	{ "op 0", DMAADD_F_OP, 0, -EINVAL },
 	{ "op unknown", DMAADD_F_OP, DMAADD_OP_ADD_I32 + 1, -EINVAL },
@@ -75,6 +81,9 @@ static void dmaadd_args_apply(struct dmaadd_submit *args,
 	switch (c->field) {
 	case DMAADD_F_NONE:
 		break;
+	case DMAADD_F_FLAGS_VER0:
+		args->size = DMAADD_SUBMIT_SIZE_VER0;
+		fallthrough;
 	case DMAADD_F_FLAGS:
 		args->flags = c->value;
 		break;

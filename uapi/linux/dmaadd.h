@@ -549,7 +549,8 @@ enum dmaadd_submit_flags {
  * @size: sizeof(struct dmaadd_submit); the first version of this struct
  *	(up to and including @job_id, 80 bytes) is accepted too and means no
  *	fences
- * @flags: bitmask of &enum dmaadd_submit_flags
+ * @flags: bitmask of &enum dmaadd_submit_flags; any of them needs a @size
+ *	that includes @in_fence_fd and @out_fence_fd
  * @op: &enum dmaadd_op
  * @__reserved: must be 0
  * @count: number of elements, at least 1
@@ -582,7 +583,8 @@ enum dmaadd_submit_flags {
  * nothing.
  *
  * Checks run in this order, and the first that fails gives the error:
- * flags, reserved, op, count and the fence fds (-EINVAL); count * element
+ * flags (also: fence flags with the first version's @size), reserved, op,
+ * count and the fence fds (-EINVAL); count * element
  * size (-EOVERFLOW); per operand a, b, c: flags and alignment (-EINVAL),
  * then offset + length (-EOVERFLOW); per operand: the handle (-ENOENT), then
  * the range against the buffer's @length as allocated, not rounded up to
@@ -592,7 +594,8 @@ enum dmaadd_submit_flags {
  * Errors (besides the common ones):
  *
  * =========  =========================================================
- * -EINVAL    unknown @op or flag, @count is 0, operand flags non-zero,
+ * -EINVAL    unknown @op or flag, a fence flag with @size
+ *            DMAADD_SUBMIT_SIZE_VER0, @count is 0, operand flags non-zero,
  *            an offset not a multiple of the element size, @c partly
  *            overlapping @a or @b, @in_fence_fd not a sync_file (or
  *            not 0 without DMAADD_SUBMIT_IN_FENCE), @out_fence_fd not 0
