@@ -37,6 +37,13 @@
  */
 #define FUZZ_MAX_STREAMING	6
 
+#define FUZZ_BATCH	8	/* jobs in a fuzzed batch, at most */
+#define FUZZ_STRIDE_MAX	256	/* strides tried, at most */
+#define FUZZ_CMDS	(DMAADD_CMD_SUBMIT_COPY + 1)	/* commands fuzzed */
+#define FUZZ_MMAP	FUZZ_CMDS			/* more kinds of call */
+#define FUZZ_UNDEFINED	(FUZZ_CMDS + 1)
+#define FUZZ_KINDS	(FUZZ_CMDS + 2)
+
 struct fuzz {
 	__u64 rnd;
 	int dev[2];
@@ -53,6 +60,9 @@ struct fuzz {
 	__u8 *scratch;			/* FUZZ_SCRATCH_PAGES, a hole, a RO page */
 	__u8 *edge;			/* last RW page before a PROT_NONE page */
 	__u64 page;
+	/* SUBMIT_BATCH's array, for any stride up to FUZZ_STRIDE_MAX */
+	__u8 batch[FUZZ_BATCH * FUZZ_STRIDE_MAX] __attribute__((aligned(8)));
+	__u32 batch_stride;
 	unsigned long calls[16];
 	unsigned long ok[16];
 };
@@ -261,14 +271,57 @@ union fuzz_arg {
 	struct dmaadd_buf_import import;
 	struct dmaadd_buf_userptr userptr;
 	struct dmaadd_buf_query query;
+	struct dmaadd_submit_batch batch;
+	struct dmaadd_submit_copy copy;
 	__u8 bytes[256];
 };
+
 
 static void fuzz_operand(struct fuzz *f, int d, struct dmaadd_operand *op)
 {
 	op->handle = fuzz_handle(f, d);
 	op->flags = fuzz_chance(f, 30) ? (__u32)fuzz_u64(f) : 0;
 	op->offset = fuzz_chance(f, 2) ? 0 : fuzz_len(f) & ~3ULL;
+}
+
+/* One job, mostly sensible; also an element of a batch. */
+static void fuzz_submit(struct fuzz *f, int d, struct dmaadd_submit *s)
+{
+	s->size = sizeof(*s);
+	s->flags = fuzz_chance(f, 20) ? (__u32)fuzz_u64(f) :
+		   fuzz_chance(f, 8) ? (__u32)fuzz_below(f, 4) : 0;
+	if (fuzz_chance(f, 4))
+		s->in_fence_fd = (__u32)fuzz_fd(f);
+	s->out_fence_fd = fuzz_chance(f, 30);
+	s->op = fuzz_chance(f, 20) ? (__u32)fuzz_u64(f) : DMAADD_OP_ADD_I32;
+	s->__reserved = fuzz_chance(f, 30);
+	s->count = fuzz_chance(f, 10) ? fuzz_u64(f) : fuzz_below(f, 4096) + 1;
+	fuzz_operand(f, d, &s->a);
+	fuzz_operand(f, d, &s->b);
+	fuzz_operand(f, d, &s->c);
+	if (fuzz_chance(f, 4))	/* in place */
+		s->c = s->a;
+}
+
+/* A job that should pass: in place on one live buffer, no flags. */
+static void fuzz_sane_submit(struct fuzz *f, int d, struct dmaadd_submit *s)
+{
+	unsigned int k;
+	__u64 words;
+
+	if (!f->nhandles[d]) {
+		fuzz_submit(f, d, s);
+		return;
+	}
+	k = fuzz_below(f, f->nhandles[d]);
+	words = f->lengths[d][k] / ELEM_SIZE;	/* 0: not known */
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	s->op = DMAADD_OP_ADD_I32;
+	s->count = 1 + fuzz_below(f, words > 1 && words < 4096 ? words : 1);
+	s->a.handle = f->handles[d][k];
+	s->b = s->a;
+	s->c = s->a;
 }
 
 /* Fill @a for ioctl @nr on device @d; returns the struct's exact size. */
@@ -292,21 +345,7 @@ static __u32 fuzz_fill(struct fuzz *f, int d, unsigned int nr,
 		a->free.handle = fuzz_handle(f, d);
 		return sizeof(a->free);
 	case DMAADD_CMD_SUBMIT:
-		a->submit.flags = fuzz_chance(f, 20) ? (__u32)fuzz_u64(f) :
-				  fuzz_chance(f, 8) ? (__u32)fuzz_below(f, 4) : 0;
-		if (fuzz_chance(f, 4))
-			a->submit.in_fence_fd = (__u32)fuzz_fd(f);
-		a->submit.out_fence_fd = fuzz_chance(f, 30);
-		a->submit.op = fuzz_chance(f, 20) ? (__u32)fuzz_u64(f) :
-						     DMAADD_OP_ADD_I32;
-		a->submit.__reserved = fuzz_chance(f, 30);
-		a->submit.count = fuzz_chance(f, 10) ? fuzz_u64(f) :
-						       fuzz_below(f, 4096) + 1;
-		fuzz_operand(f, d, &a->submit.a);
-		fuzz_operand(f, d, &a->submit.b);
-		fuzz_operand(f, d, &a->submit.c);
-		if (fuzz_chance(f, 4))	/* in place */
-			a->submit.c = a->submit.a;
+		fuzz_submit(f, d, &a->submit);
 		return sizeof(a->submit);
 	case DMAADD_CMD_WAIT:
 		a->wait.flags = fuzz_chance(f, 20) ? (__u32)fuzz_u64(f) : 0;
@@ -341,6 +380,50 @@ static __u32 fuzz_fill(struct fuzz *f, int d, unsigned int nr,
 		a->query.addrs_ptr = fuzz_chance(f, 3) ? fuzz_addr(f) :
 				     (__u64)(uintptr_t)segs;
 		return sizeof(a->query);
+	case DMAADD_CMD_SUBMIT_BATCH: {
+		unsigned int i, n = fuzz_below(f, FUZZ_BATCH) + 1;
+		__u32 stride = fuzz_chance(f, 20) ?
+			       fuzz_below(f, FUZZ_STRIDE_MAX + 1) :
+			       sizeof(struct dmaadd_submit);
+		struct dmaadd_submit job;
+
+		bool sane = fuzz_chance(f, 2);
+
+		memset(f->batch, 0, sizeof(f->batch));
+		for (i = 0; i < n; i++) {
+			/* Mostly passing jobs, or some would never pass. */
+			if (sane && !fuzz_chance(f, 4 * FUZZ_BATCH))
+				fuzz_sane_submit(f, d, &job);
+			else
+				fuzz_submit(f, d, &job);
+			if (fuzz_chance(f, 20))	/* an older element size */
+				job.size = DMAADD_SUBMIT_SIZE_VER0;
+			else if (fuzz_chance(f, 40))
+				job.size = (__u32)fuzz_u64(f);
+			/* A short stride overlaps the elements: so be it. */
+			memcpy(f->batch + i * stride, &job,
+			       stride < sizeof(job) && i < n - 1 ? stride :
+							      sizeof(job));
+		}
+		f->batch_stride = stride;
+		a->batch.flags = fuzz_chance(f, 30) ? (__u32)fuzz_u64(f) : 0;
+		a->batch.count = fuzz_chance(f, 20) ? (__u32)fuzz_u64(f) : n;
+		a->batch.stride = stride;
+		a->batch.jobs_ptr = fuzz_chance(f, 10) ? fuzz_addr(f) :
+				    (__u64)(uintptr_t)f->batch;
+		a->batch.__reserved = fuzz_chance(f, 30);
+		return sizeof(a->batch);
+	}
+	case DMAADD_CMD_SUBMIT_COPY:
+		a->copy.flags = fuzz_chance(f, 20) ? (__u32)fuzz_u64(f) : 0;
+		a->copy.op = fuzz_chance(f, 20) ? (__u32)fuzz_u64(f) :
+						   DMAADD_OP_ADD_I32;
+		a->copy.count = fuzz_chance(f, 10) ? fuzz_u64(f) :
+				fuzz_below(f, 4 * f->page / ELEM_SIZE) + 1;
+		a->copy.a_ptr = fuzz_addr(f);
+		a->copy.b_ptr = fuzz_addr(f);
+		a->copy.c_ptr = fuzz_addr(f);
+		return sizeof(a->copy);
 	}
 	return 16;
 }
@@ -367,6 +450,26 @@ static void fuzz_track(struct fuzz *f, int d, unsigned int nr,
 		f->last_job[d] = a->submit.job_id;
 		if (a->submit.flags & DMAADD_SUBMIT_OUT_FENCE)
 			close((int)a->submit.out_fence_fd);
+		break;
+	case DMAADD_CMD_SUBMIT_BATCH: {
+		unsigned int i;
+
+		f->last_job[d] = a->batch.first_job_id + a->batch.count - 1;
+		/* Accepted: each element was written back. */
+		if (a->batch.jobs_ptr != (__u64)(uintptr_t)f->batch)
+			break;
+		for (i = 0; i < a->batch.count; i++) {
+			struct dmaadd_submit job;
+
+			memcpy(&job, f->batch + i * f->batch_stride,
+			       sizeof(job));
+			if (job.flags & DMAADD_SUBMIT_OUT_FENCE)
+				close((int)job.out_fence_fd);
+		}
+		break;
+	}
+	case DMAADD_CMD_SUBMIT_COPY:
+		f->last_job[d] = a->copy.job_id;
 		break;
 	case DMAADD_CMD_BUF_EXPORT:
 		if (f->ndmabufs < FUZZ_MAX_FDS)
@@ -503,7 +606,7 @@ TEST_F_TIMEOUT(fuzz, ioctls, 600)
 	f->rnd = seed * 0x9E3779B97F4A7C15ULL + 1;
 	for (calls = 0; calls < max_calls; calls++) {
 		int d = fuzz_below(f, 2), ret;
-		unsigned int nr = fuzz_below(f, 11);
+		unsigned int nr = fuzz_below(f, FUZZ_KINDS);
 		unsigned long cmd;
 		__u32 exact;
 		void *argp;
@@ -514,7 +617,7 @@ TEST_F_TIMEOUT(fuzz, ioctls, 600)
 			ASSERT_EQ(0, fuzz_reopen(f, d));
 			continue;
 		}
-		if (nr == 9) {		/* mmap */
+		if (nr == FUZZ_MMAP) {
 			f->calls[nr]++;
 			if (!fuzz_mmap(f, d))
 				f->ok[nr]++;
@@ -524,7 +627,7 @@ TEST_F_TIMEOUT(fuzz, ioctls, 600)
 				ASSERT_EQ(0, errno);
 			continue;
 		}
-		if (nr == 10) {		/* a command number nobody defined */
+		if (nr == FUZZ_UNDEFINED) {	/* nobody defined it */
 			cmd = _IO(DMAADD_TYPE, DMAADD_CMD_SUBMIT_COPY + 1 +
 				  fuzz_below(f, 0xff - DMAADD_CMD_SUBMIT_COPY));
 			if (fuzz_chance(f, 2))
@@ -548,14 +651,14 @@ TEST_F_TIMEOUT(fuzz, ioctls, 600)
 			continue;
 		}
 		f->ok[nr]++;
-		if (argp == &arg && nr < 9)
+		if (argp == &arg && nr < FUZZ_CMDS)
 			fuzz_track(f, d, nr, &arg);
 	}
 
 	TH_LOG("seed %llu: %llu calls in %.1f s",
 	       (unsigned long long)seed, (unsigned long long)calls,
 	       (dmaadd_now_ns() - t0) / 1e9);
-	for (i = 0; i < 11; i++)
+	for (i = 0; i < FUZZ_KINDS; i++)
 		TH_LOG("  command %u: %lu calls, %lu succeeded", i,
 		       f->calls[i], f->ok[i]);
 	/* The loop ran (even a debug kernel does thousands per second). */
