@@ -23,6 +23,11 @@
 #                                  12 minutes to build the first time)
 #   tests/vm.sh demo [CONFIG]      build, boot one guest (default: direct) and
 #                                  run `dmaadd info` and `dmaadd demo`
+#   tests/vm.sh bench [CONFIG...]  build, then for each CONFIG (default: all)
+#                                  boot a guest and run `dmaadd info` and
+#                                  dmaadd_bench (copy path vs zero copy vs
+#                                  user memory vs CPU, per-job overhead);
+#                                  the output is also in <config>/bench.txt
 #   tests/vm.sh shell [CONFIG]     build, boot one guest with an interactive
 #                                  shell on the serial console (module loaded;
 #                                  `exit` powers off, Ctrl-A x kills QEMU)
@@ -64,9 +69,11 @@
 #   DMAADD_VM_NO_BUILD=1    skip `make module userspace tests`, use what exists
 #   DMAADD_VM_NO_HOST=1     skip the host-side checks of `check` (library unit
 #                           tests, warning-free build, checkpatch)
-#   DMAADD_KO, DMAADD_CLI, DMAADD_TESTS
-#                           module, CLI and test directory to put in the guest
-#                           (default ./dmaadd.ko, build/dmaadd, build/tests)
+#   DMAADD_KO, DMAADD_CLI, DMAADD_TESTS, DMAADD_BENCH
+#                           module, CLI, test directory and benchmark (bench
+#                           mode only) to put in the guest (default
+#                           ./dmaadd.ko, build/dmaadd, build/tests,
+#                           build/dmaadd_bench)
 #   DMAADD_VM_OUT           artifact directory (default build/vm)
 #   QEMU                    QEMU binary (default qemu-system-x86_64)
 set -euo pipefail
@@ -87,6 +94,7 @@ out=${DMAADD_VM_OUT:-$repo/build/vm}
 ko=${DMAADD_KO:-$repo/dmaadd.ko}
 cli=${DMAADD_CLI:-$repo/build/dmaadd}
 testsdir=${DMAADD_TESTS:-$repo/build/tests}
+bench=${DMAADD_BENCH:-$repo/build/dmaadd_bench}
 qemu=${QEMU:-qemu-system-x86_64}
 
 usage() {
@@ -148,6 +156,10 @@ check-debug)
 	;;
 check-stock)
 	mode=check
+	configs=("$@")
+	[ ${#configs[@]} -gt 0 ] || configs=("${all_configs[@]}")
+	;;
+bench)
 	configs=("$@")
 	[ ${#configs[@]} -gt 0 ] || configs=("${all_configs[@]}")
 	;;
@@ -255,7 +267,17 @@ if [ "$mode" = check ] && [ "${DMAADD_VM_NO_HOST:-0}" != 1 ]; then
 		host_result "checkpatch --strict" fail "$out/checkpatch.log"
 		head -n 20 "$out/checkpatch.log"
 	fi
-	echo "host: $host_pass passed, $host_fail failed (library unit tests, W=1 build, checkpatch)"
+	# docs/uapi.md against the header; a staged `make install`; a dkms
+	# build in private trees (nothing is installed or loaded here).
+	for chk in check-docs check-install check-dkms; do
+		if make "$chk" >"$out/$chk.log" 2>&1 </dev/null; then
+			host_result "make $chk" pass
+		else
+			host_result "make $chk" fail "$out/$chk.log"
+			tail -n 20 "$out/$chk.log"
+		fi
+	done
+	echo "host: $host_pass passed, $host_fail failed (library unit tests, W=1 build, checkpatch, uapi doc, install, dkms)"
 	total_pass=$((total_pass + host_pass))
 	total_fail=$((total_fail + host_fail))
 fi
@@ -266,9 +288,11 @@ if [ -d "$testsdir" ]; then
 fi
 
 initrd=$out/initramfs.cpio.gz
+bench_args=()
+[ "$mode" = bench ] && bench_args=(-b "$bench")
 bash "$here/vm/mkinitramfs.sh" -o "$initrd" -m "$moddir" -K "$ko" -c "$cli" \
 	-t "$testsdir" -M "$extra_modules" -p "$prog_timeout" \
-	-a "${DMAADD_VM_INSMOD_ARGS:-}"
+	-a "${DMAADD_VM_INSMOD_ARGS:-}" "${bench_args[@]}"
 
 # --- one guest ------------------------------------------------------------------
 qemu_pid=
@@ -357,7 +381,7 @@ run_guest() {
 	touch "$dir/kernel.log" "$dir/tests.log"
 }
 
-# Show the guest's ttyS1 output without markers (demo).
+# Show the guest's ttyS1 output without markers (demo, bench).
 show_output() {
 	awk '{
 		sub(/\r+$/, ""); gsub(/\r/, "")
@@ -366,6 +390,7 @@ show_output() {
 		if (i > 1) print substr($0, 1, i - 1)
 		m = substr($0, i)
 		if (m ~ /^@@DMAADD-BEGIN dmaadd-/) { sub(/^@@DMAADD-BEGIN dmaadd-/, "", m); print "$ dmaadd " m }
+		else if (m ~ /^@@DMAADD-BEGIN /) { sub(/^@@DMAADD-BEGIN /, "", m); print "$ " m }
 		else if (m ~ /^@@DMAADD-END /) { n = split(m, f, " "); if (f[n] != "rc=0") print "(" f[n] ")" }
 	}' "$1"
 }
@@ -405,6 +430,9 @@ evaluate() {
 	if [ "$gmode" = demo ]; then
 		show_output "$dir/tests.log"
 		what=demo
+	elif [ "$gmode" = bench ]; then
+		show_output "$dir/tests.log" | tee "$dir/bench.txt"
+		what=bench
 	else
 		what=suite
 	fi

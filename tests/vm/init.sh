@@ -3,7 +3,7 @@
 #
 # /init of the dmaadd test guest (busybox sh), installed by mkinitramfs.sh.
 #
-# Kernel command line: dmaaddvm.mode=check|demo|shell dmaaddvm.cfg=NAME
+# Kernel command line: dmaaddvm.mode=check|demo|bench|shell dmaaddvm.cfg=NAME
 # ttyS0 is the kernel console; all output of this script and of the programs
 # it runs goes to ttyS1, framed by markers the host parses (tests/vm/parse.awk):
 #   @@DMAADD-BEGIN name / @@DMAADD-END name rc=N     one program
@@ -152,6 +152,17 @@ demo)
 	if [ $loaded = 1 ]; then
 		run dmaadd-info /dmaadd info
 		run dmaadd-demo /dmaadd demo
+	fi
+	;;
+bench)
+	if [ $loaded = 1 ]; then
+		run dmaadd-info /dmaadd info
+		if [ -x /dmaadd_bench ]; then
+			run dmaadd_bench /dmaadd_bench
+		else
+			echo "init: /dmaadd_bench is missing from the initramfs"
+			mark "RESULT fail dmaadd_bench present"
+		fi
 	fi
 	;;
 shell)

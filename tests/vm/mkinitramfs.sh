@@ -5,10 +5,11 @@
 #
 # Usage: mkinitramfs.sh -o OUT.cpio.gz -m MODDIR [-K dmaadd.ko] [-c cli]
 #                       [-t testsdir] [-M "extra modules"] [-p prog_timeout]
-#                       [-a "insmod args"]
+#                       [-a "insmod args"] [-b bench]
 #
 # Contents: busybox-static + applet links, /init (tests/vm/init.sh),
-# /dmaadd.ko, /dmaadd (CLI, also /usr/bin/dmaadd), /tests/* (every executable
+# /dmaadd.ko, /dmaadd (CLI, also /usr/bin/dmaadd), /dmaadd_bench (with -b,
+# also /usr/bin/dmaadd_bench), /tests/* (every executable
 # regular file of testsdir), the extra modules and their dependencies from
 # MODDIR (load order in /etc/dmaadd/modules), /etc/dmaadd/vm.conf.
 # Needs no root: /dev/console is appended as a hand-written cpio member.
@@ -17,7 +18,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 out='' moddir='' ko='' cli='' testsdir='' mods=vgem prog_timeout=0 insmod_args=
-while getopts "o:m:K:c:t:M:p:a:" opt; do
+bench=''
+while getopts "o:m:K:c:t:M:p:a:b:" opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	m) moddir=$OPTARG ;;
@@ -27,6 +29,7 @@ while getopts "o:m:K:c:t:M:p:a:" opt; do
 	M) mods=$OPTARG ;;
 	p) prog_timeout=$OPTARG ;;
 	a) insmod_args=$OPTARG ;;
+	b) bench=$OPTARG ;;
 	*) echo "usage: see $0" >&2; exit 2 ;;
 	esac
 done
@@ -73,6 +76,16 @@ if [ -n "$cli" ] && [ -f "$cli" ]; then
 	install -m 0755 "$cli" "$root/dmaadd"
 	ln -s /dmaadd "$root/usr/bin/dmaadd"
 	is_dynamic "$cli" && warn "$cli is dynamically linked; it will not run in the guest"
+fi
+
+if [ -n "$bench" ]; then
+	if [ -f "$bench" ]; then
+		install -m 0755 "$bench" "$root/dmaadd_bench"
+		ln -s /dmaadd_bench "$root/usr/bin/dmaadd_bench"
+		is_dynamic "$bench" && warn "$bench is dynamically linked; it will not run in the guest"
+	else
+		warn "benchmark '$bench' not found"
+	fi
 fi
 
 ntests=0

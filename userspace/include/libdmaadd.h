@@ -53,7 +53,8 @@ extern "C" {
  * with the same arguments: the kernel's wait timeout is absolute, so a
  * retried wait does not restart its timeout. dmaadd_fence_wait() likewise
  * polls again for the time that is left. Bound waits with a timeout
- * rather than relying on a signal to interrupt them.
+ * rather than relying on a signal to interrupt them. The one exception is
+ * dmaadd_device_add_i32_copy(), which fails with EINTR (see there).
  *
  * File descriptors are opened with O_CLOEXEC. Handles and job ids belong
  * to one open file: they mean nothing to another &struct dmaadd_device,
@@ -70,8 +71,9 @@ extern "C" {
  * those documented "Since: 1.2" in LIBDMAADD_1.2 (1.2.0 and later);
  * everything else is in LIBDMAADD_1. Fences and batched submission (1.2)
  * also need a module of API version 2 or later (see
- * dmaadd_device_info_get_api_version()); with an older one they fail with
- * EOPNOTSUPP.
+ * dmaadd_device_info_get_api_version()), the copying path
+ * (dmaadd_device_add_i32_copy(), 1.2) one of API version 3 or later; with
+ * an older one they fail with EOPNOTSUPP.
  */
 
 /** @DMAADD_WAIT_FOREVER: timeout_ns for dmaadd_device_wait() that never expires */
@@ -1111,6 +1113,52 @@ int dmaadd_device_run(struct dmaadd_device *dev,
 int dmaadd_device_add_i32(struct dmaadd_device *dev, struct dmaadd_buffer *c,
 			  struct dmaadd_buffer *a, struct dmaadd_buffer *b,
 			  uint64_t count, int64_t timeout_ns);
+
+/**
+ * dmaadd_device_add_i32_copy() - c[i] = a[i] + b[i] over ordinary memory
+ * @dev: device
+ * @c: output, @count elements of the caller's memory (for example from
+ *	malloc()); may overlap @a or @b in any way
+ * @a: first input, @count elements
+ * @b: second input, @count elements
+ * @count: number of 32-bit elements, 1 .. max_buffer_size / 4
+ * @status: out, if not NULL: the job's &enum dmaadd_job_status, written
+ *	only when the job has completed (return 0, or -1 with EIO)
+ *
+ * The copying path, DMAADD_IOCTL_SUBMIT_COPY: one ioctl copies @a and @b
+ * into temporary device memory, runs one DMAADD_OP_ADD_I32 job on it,
+ * waits for the job and copies the sum to @c. Nothing needs to be
+ * allocated, mapped or registered first, but every call pays for the
+ * temporary memory and three copies of the arrays. For arrays used more
+ * than once, buffers filled in place (dmaadd_buffer_alloc()) or
+ * registered once (dmaadd_buffer_wrap_userptr()) cost neither: this is
+ * the baseline ``make bench`` measures them against. The sum wraps modulo
+ * 2^32 (the same bits for signed and unsigned integers). The arrays need
+ * no alignment. The job runs after the jobs already submitted to @dev.
+ *
+ * Unlike the other calls, this one is not retried after a signal: the
+ * ioctl waits for the job, and after a signal the job's result is
+ * dropped. Calling again runs the job again, with the same result.
+ *
+ * Needs a module of API version 3 or later.
+ *
+ * Since: 1.2
+ *
+ * Return: 0 if the job completed with DMAADD_JOB_OK and @c holds the sum,
+ * or -1 with errno set: EINVAL (@dev, @a, @b or @c NULL, @count 0 or
+ * @count * 4 above max_buffer_size), EOVERFLOW (@count * 4 overflows 64
+ * bits), EFAULT (an input cannot be read, or @c is not a valid range:
+ * nothing ran; or the sum could not be written to @c, which may then be
+ * partly written), EIO (the job completed with another status, see
+ * @status; @c is unchanged), EINTR (a signal arrived: if the job was
+ * queued it still runs, but its result was dropped and @c is unchanged),
+ * EAGAIN (non-blocking and max_jobs_in_flight jobs are queued), ENOMEM
+ * (out of memory for the temporary copies), EOPNOTSUPP (a module of API
+ * version 1 or 2, which has no copying path).
+ */
+int dmaadd_device_add_i32_copy(struct dmaadd_device *dev, int32_t *c,
+			       const int32_t *a, const int32_t *b,
+			       uint64_t count, uint32_t *status);
 
 /**
  * dmaadd_job_status_name() - &enum dmaadd_job_status as a word

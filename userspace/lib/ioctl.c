@@ -18,12 +18,21 @@
  *
  * SUBMIT_BATCH likewise queues none of its jobs when interrupted.
  *
- * EAGAIN is retried like libdrm's drmIoctl() does, except for SUBMIT and
- * SUBMIT_BATCH: there it means "O_NONBLOCK and the queue is full", an
- * answer the caller asked for, and retrying would turn it into a busy wait.
+ * SUBMIT_COPY is the exception: it waits for its job inside the ioctl,
+ * and -EINTR there means the job ran (or runs on) and its result was
+ * dropped. Retrying would run the job again and, with signals arriving
+ * more often than a job takes (an interval timer), never finish; the
+ * caller gets EINTR, with its output untouched.
+ *
+ * EAGAIN is retried like libdrm's drmIoctl() does, except for SUBMIT,
+ * SUBMIT_BATCH and SUBMIT_COPY: there it means "O_NONBLOCK and the queue
+ * is full", an answer the caller asked for, and retrying would turn it
+ * into a busy wait.
  */
 static bool dmaadd_ioctl_should_retry(unsigned long request, int err)
 {
+	if (request == DMAADD_IOCTL_SUBMIT_COPY)
+		return false;
 	if (err == EINTR)
 		return true;
 	if (err == EAGAIN)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libdmaadd - jobs: DMAADD_IOCTL_SUBMIT, DMAADD_IOCTL_SUBMIT_BATCH and
- * DMAADD_IOCTL_WAIT.
+ * libdmaadd - jobs: DMAADD_IOCTL_SUBMIT, DMAADD_IOCTL_SUBMIT_BATCH,
+ * DMAADD_IOCTL_WAIT and DMAADD_IOCTL_SUBMIT_COPY.
  *
  * Copyright (C) 2026 The dmaadd authors
  */
@@ -331,6 +331,45 @@ DMAADD_API int dmaadd_device_add_i32(struct dmaadd_device *dev,
 	};
 
 	return dmaadd_device_run(dev, &job, timeout_ns, NULL);
+}
+
+/* The first module API version with DMAADD_IOCTL_SUBMIT_COPY. */
+#define DMAADD_API_VERSION_COPY 3
+
+DMAADD_API int dmaadd_device_add_i32_copy(struct dmaadd_device *dev,
+					  int32_t *c, const int32_t *a,
+					  const int32_t *b, uint64_t count,
+					  uint32_t *status)
+{
+	struct dmaadd_submit_copy arg = {
+		.size = sizeof(arg),
+		.op = DMAADD_OP_ADD_I32,
+		.count = count,
+		.a_ptr = (uint64_t)(uintptr_t)a,
+		.b_ptr = (uint64_t)(uintptr_t)b,
+		.c_ptr = (uint64_t)(uintptr_t)c,
+	};
+
+	if (!dev || !a || !b || !c) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* An API 1 or 2 module would only say ENOTTY. */
+	if (dev->info.api_version < DMAADD_API_VERSION_COPY) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+
+	if (dmaadd_ioctl(dev->fd, DMAADD_IOCTL_SUBMIT_COPY, &arg))
+		return -1;
+
+	if (status)
+		*status = arg.status;
+	if (arg.status != DMAADD_JOB_OK) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
 }
 
 DMAADD_API const char *dmaadd_job_status_name(uint32_t status)

@@ -106,7 +106,7 @@ struct fake_fence {
 };
 
 static struct fake_kernel {
-	struct fake_cmd info, alloc, free, submit, wait, batch;
+	struct fake_cmd info, alloc, free, submit, wait, batch, copy;
 	struct fake_cmd fence_info, merge;
 	struct fake_cmd export_, import, userptr, query;
 	struct fake_handle h[FAKE_MAX_HANDLES];
@@ -133,6 +133,8 @@ static struct fake_kernel {
 	uint32_t last_alloc_flags;
 	struct dmaadd_submit last_submit;
 	struct dmaadd_submit_batch last_batch;
+	struct dmaadd_submit_copy last_copy;
+	uint32_t copy_status;	/* the status SUBMIT_COPY's job ends with */
 	struct dmaadd_submit batch_jobs[FAKE_MAX_BATCH];
 	struct sync_merge_data last_merge;
 	struct fake_fence fences[FAKE_MAX_FENCES];
@@ -534,6 +536,40 @@ static int fake_submit_batch(struct dmaadd_submit_batch *b)
 	return 0;
 }
 
+/*
+ * SUBMIT_COPY's checks as the kernel makes them (but for the user ranges,
+ * which the stand-in reads and writes as they are), then the job: the sum
+ * is written to c_ptr only if the job ends with DMAADD_JOB_OK.
+ */
+static int fake_submit_copy(struct dmaadd_submit_copy *s)
+{
+	const uint32_t *a = (const void *)(uintptr_t)s->a_ptr;
+	const uint32_t *b = (const void *)(uintptr_t)s->b_ptr;
+	uint32_t *c = (void *)(uintptr_t)s->c_ptr, *sum;
+	uint64_t i;
+
+	if (s->status || s->job_id)
+		fake.bad_arg = true;
+	if (s->flags || s->op != DMAADD_OP_ADD_I32 || !s->count)
+		return EINVAL;
+	if (s->count > UINT64_MAX / 4)
+		return EOVERFLOW;
+	if (s->count * 4 > FAKE_MAX_BUFFER)
+		return EINVAL;
+	/* Both inputs are read before the output is written. */
+	sum = calloc(s->count, sizeof(*sum));
+	if (!sum)
+		return ENOMEM;
+	for (i = 0; i < s->count; i++)
+		sum[i] = a[i] + b[i];
+	s->job_id = fake.next_job++;
+	s->status = fake.copy_status;
+	if (s->status == DMAADD_JOB_OK)
+		memcpy(c, sum, s->count * sizeof(*sum));
+	free(sum);
+	return 0;
+}
+
 static int fake_ioctl(unsigned long request, void *arg)
 {
 	int err;
@@ -621,6 +657,17 @@ static int fake_ioctl(unsigned long request, void *arg)
 		if (b->size != sizeof(*b))
 			fake.bad_arg = true;
 		return fake_submit_batch(b);
+	}
+	case DMAADD_IOCTL_SUBMIT_COPY: {
+		struct dmaadd_submit_copy *s = arg;
+
+		fake.last_copy = *s;
+		err = fake_injected(&fake.copy);
+		if (err)
+			return err;
+		if (s->size != sizeof(*s))
+			fake.bad_arg = true;
+		return fake_submit_copy(s);
 	}
 	case DMAADD_IOCTL_WAIT: {
 		struct dmaadd_wait *w = arg;
@@ -780,6 +827,8 @@ TEST(null_device)
 	EXPECT_ERRNO(EINVAL, dmaadd_device_run(NULL, &job, 0, NULL));
 	EXPECT_ERRNO(EINVAL,
 		     dmaadd_device_add_i32(NULL, NULL, NULL, NULL, 1, 0));
+	EXPECT_ERRNO(EINVAL, dmaadd_device_add_i32_copy(NULL, NULL, NULL, NULL,
+							1, NULL));
 	EXPECT_NULL_ERRNO(EINVAL, dmaadd_buffer_import_dmabuf(NULL, 0));
 	EXPECT_NULL_ERRNO(EINVAL, dmaadd_buffer_wrap_userptr(NULL, &job, 8, 0));
 }
@@ -1552,6 +1601,133 @@ TEST_F(fake, add_i32_whole_buffers)
 	EXPECT_ERRNO(EINVAL, dmaadd_device_add_i32(self->dev, self->c, self->a,
 						   self->b, 1, 0));
 	EXPECT_EQ(1, fake.wait.calls);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Against the stand-in kernel: the copying path (SUBMIT_COPY)              */
+/* ------------------------------------------------------------------------ */
+
+TEST_F(fake, add_i32_copy_adds_ordinary_memory)
+{
+	int32_t a[5] = { 1, -2, INT32_MAX, INT32_MIN, 40 };
+	int32_t b[5] = { 2, -3, 1, -1, 2 };
+	int32_t c[5] = { 0 };
+	uint32_t status = 99;
+
+	ASSERT_EQ(0, dmaadd_device_add_i32_copy(self->dev, c, a, b, 5,
+						&status));
+	EXPECT_EQ(DMAADD_JOB_OK, status);
+	EXPECT_EQ(1, fake.copy.calls);
+	EXPECT_EQ(sizeof(struct dmaadd_submit_copy), fake.last_copy.size);
+	EXPECT_EQ(0, fake.last_copy.flags);
+	EXPECT_EQ(DMAADD_OP_ADD_I32, fake.last_copy.op);
+	EXPECT_EQ(5, fake.last_copy.count);
+	EXPECT_EQ((uintptr_t)a, fake.last_copy.a_ptr);
+	EXPECT_EQ((uintptr_t)b, fake.last_copy.b_ptr);
+	EXPECT_EQ((uintptr_t)c, fake.last_copy.c_ptr);
+	EXPECT_EQ(3, c[0]);
+	EXPECT_EQ(-5, c[1]);
+	EXPECT_EQ(INT32_MIN, c[2]);	/* wraps modulo 2^32 */
+	EXPECT_EQ(INT32_MAX, c[3]);
+	EXPECT_EQ(42, c[4]);
+	/* No SUBMIT, no WAIT: one ioctl does it all. */
+	EXPECT_EQ(0, fake.submit.calls);
+	EXPECT_EQ(0, fake.wait.calls);
+
+	/* In place, the status optional. */
+	ASSERT_EQ(0, dmaadd_device_add_i32_copy(self->dev, a, a, b, 5, NULL));
+	EXPECT_EQ(3, a[0]);
+	EXPECT_EQ(42, a[4]);
+}
+
+TEST_F(fake, add_i32_copy_failed_job_is_eio)
+{
+	int32_t a[2] = { 1, 2 }, b[2] = { 3, 4 }, c[2] = { 77, 78 };
+	uint32_t status = 99;
+
+	fake.copy_status = DMAADD_JOB_FAULT;
+	EXPECT_ERRNO(EIO, dmaadd_device_add_i32_copy(self->dev, c, a, b, 2,
+						     &status));
+	EXPECT_EQ(DMAADD_JOB_FAULT, status);
+	EXPECT_EQ(77, c[0]);
+	EXPECT_EQ(78, c[1]);
+	fake.copy_status = DMAADD_JOB_INVALID;
+	EXPECT_ERRNO(EIO, dmaadd_device_add_i32_copy(self->dev, c, a, b, 2,
+						     NULL));
+	EXPECT_EQ(77, c[0]);
+}
+
+TEST_F(fake, add_i32_copy_signal_and_eagain_are_not_retried)
+{
+	int32_t a[1] = { 1 }, b[1] = { 2 }, c[1] = { 0 };
+	uint32_t status = 99;
+
+	fake.copy.errs[0] = EINTR;
+	fake.copy.errs[1] = EAGAIN;
+	EXPECT_ERRNO(EINTR, dmaadd_device_add_i32_copy(self->dev, c, a, b, 1,
+						       &status));
+	EXPECT_EQ(1, fake.copy.calls);
+	EXPECT_ERRNO(EAGAIN, dmaadd_device_add_i32_copy(self->dev, c, a, b, 1,
+							&status));
+	EXPECT_EQ(2, fake.copy.calls);
+	EXPECT_EQ(99, status);
+	EXPECT_EQ(0, c[0]);
+	/* Called again, the job runs again. */
+	ASSERT_EQ(0, dmaadd_device_add_i32_copy(self->dev, c, a, b, 1,
+						&status));
+	EXPECT_EQ(3, c[0]);
+	EXPECT_EQ(DMAADD_JOB_OK, status);
+}
+
+TEST_F(fake, add_i32_copy_errors)
+{
+	int32_t a[1] = { 1 }, b[1] = { 2 }, c[1] = { 0 };
+	uint32_t status = 99;
+
+	/* Refused by the library, before any ioctl. */
+	EXPECT_ERRNO(EINVAL, dmaadd_device_add_i32_copy(NULL, c, a, b, 1,
+							&status));
+	EXPECT_ERRNO(EINVAL, dmaadd_device_add_i32_copy(self->dev, NULL, a, b,
+							1, &status));
+	EXPECT_ERRNO(EINVAL, dmaadd_device_add_i32_copy(self->dev, c, NULL, b,
+							1, &status));
+	EXPECT_ERRNO(EINVAL, dmaadd_device_add_i32_copy(self->dev, c, a, NULL,
+							1, &status));
+	EXPECT_EQ(0, fake.copy.calls);
+
+	/* Refused by the kernel. */
+	EXPECT_ERRNO(EINVAL, dmaadd_device_add_i32_copy(self->dev, c, a, b, 0,
+							&status));
+	EXPECT_ERRNO(EINVAL, dmaadd_device_add_i32_copy(self->dev, c, a, b,
+							FAKE_MAX_BUFFER / 4 + 1,
+							&status));
+	EXPECT_ERRNO(EOVERFLOW,
+		     dmaadd_device_add_i32_copy(self->dev, c, a, b,
+						UINT64_MAX / 4 + 1, &status));
+	fake.copy.calls = 0;
+	fake.copy.errs[0] = EFAULT;
+	fake.copy.errs[1] = ENOMEM;
+	EXPECT_ERRNO(EFAULT, dmaadd_device_add_i32_copy(self->dev, c, a, b, 1,
+							&status));
+	EXPECT_ERRNO(ENOMEM, dmaadd_device_add_i32_copy(self->dev, c, a, b, 1,
+							&status));
+	EXPECT_EQ(99, status);
+	EXPECT_EQ(0, c[0]);
+}
+
+TEST_F(fake, add_i32_copy_needs_api_version_3)
+{
+	int32_t a[1] = { 1 }, b[1] = { 2 }, c[1] = { 0 };
+	struct dmaadd_device *old;
+
+	fake.api_version = 2;
+	old = dmaadd_device_open("/dev/zero");
+	ASSERT_NE(NULL, old);
+	EXPECT_ERRNO(EOPNOTSUPP, dmaadd_device_add_i32_copy(old, c, a, b, 1,
+							    NULL));
+	EXPECT_EQ(0, fake.copy.calls);
+	EXPECT_EQ(0, c[0]);
+	dmaadd_device_close(old);
 }
 
 /* ------------------------------------------------------------------------ */
