@@ -139,8 +139,12 @@ static struct sg_table *dmaadd_dmabuf_map(struct dma_buf_attachment *attach,
 	 * copy into swiotlb bounce slots, if its device bounces).
 	 */
 	ret = dma_map_sgtable(attach->dev, &a->sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	/*
+	 * Its -EIO means a resource ran out (swiotlb slots, IOVA space): say
+	 * so, as user memory buffers do.
+	 */
 	if (ret)
-		return ERR_PTR(ret);
+		return ERR_PTR(-ENOMEM);
 	dma_sync_sgtable_for_device(attach->dev, &a->sgt, dir);
 	mutex_lock(&exp->lock);
 	a->mapped = true;

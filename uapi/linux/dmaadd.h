@@ -330,8 +330,10 @@ struct dmaadd_buf_export {
  * =========  =========================================================
  * -EBADF     @fd is not an open file descriptor
  * -EINVAL    @fd is not a dma-buf
- * -ENOMEM    out of memory, or no handle left
- * other      what the exporter's attach or map returned
+ * -ENOMEM    out of memory, no handle left, or no room to map the
+ *            buffer for this device (IOVA space, swiotlb bounce
+ *            slots); a dmaadd exporter reports a failed mapping so
+ * other      what another exporter's attach or map returned
  * =========  =========================================================
  */
 struct dmaadd_buf_import {
