@@ -568,7 +568,7 @@ static void dmaadd_job_dep_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
 
 /* Phase 5 for one job: nothing can fail any more. */
 static void dmaadd_job_commit(struct dmaadd_file *df, struct dmaadd_job_req *req,
-			      u64 id)
+			      u64 id, u64 now_ns)
 {
 	struct dmaadd_submit *args = req->args;
 	const struct dmaadd_operand *ops[DMAADD_HW_NR_OPS] = {
@@ -598,7 +598,7 @@ static void dmaadd_job_commit(struct dmaadd_file *df, struct dmaadd_job_req *req
 		req->bufs[i] = NULL;
 	}
 	job->len = req->len;
-	job->submit_ns = ktime_get_ns();
+	job->submit_ns = now_ns;
 	job->file = df;
 	dmaadd_file_get(df);
 	if (req->fence_ret)
@@ -631,7 +631,7 @@ static int dmaadd_job_submit_reqs(struct dmaadd_file *df,
 {
 	struct dmaadd_resv_set set;
 	unsigned int i;
-	u64 id;
+	u64 id, now_ns;
 	int ret;
 
 	*error_index = count;
@@ -684,9 +684,11 @@ static int dmaadd_job_submit_reqs(struct dmaadd_file *df,
 		}
 	}
 
+	/* One clock read for the lot: they are submitted together. */
+	now_ns = ktime_get_ns();
 	mutex_lock(&df->ring_lock);
 	for (i = 0; i < count; i++)
-		dmaadd_job_commit(df, &reqs[i], id + i);
+		dmaadd_job_commit(df, &reqs[i], id + i, now_ns);
 	/*
 	 * The fences are published: unlock before ringing. From the
 	 * doorbell on, a job may complete and drop the last reference on a
@@ -789,7 +791,9 @@ void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
 	struct dmaadd_file *df = job->file;
 	struct dmaadd_device *ddev = df->ddev;
 	struct dma_fence *fence = job->fence;
-	u64 latency_ns = ktime_get_ns() - job->submit_ns;
+	/* One clock read: the latency and the fence's timestamp. */
+	ktime_t now = ktime_get();
+	u64 latency_ns = ktime_to_ns(now) - job->submit_ns;
 	u32 status;
 	int i;
 
@@ -833,7 +837,7 @@ void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
 
 	/* Publishes the history entry and frees the slot. */
 	smp_store_release(&df->completed_id, job->id);
-	dma_fence_signal(fence);
+	dma_fence_signal_timestamp(fence, now);
 	dma_fence_put(fence);
 	dmaadd_job_wake(df, job->id);
 }
