@@ -51,7 +51,10 @@ static int live_settle(unsigned int index, const struct live *want)
  * and import them, map them, copy through SUBMIT_COPY and wait. Every call
  * must succeed or fail with an errno that says "that handle went away";
  * results of jobs that ran are checked where the buffer is still ours.
- * When all is closed, the live objects go back to where they were.
+ * Meanwhile another thread pins user memory, runs a job on it and frees
+ * it at once, and another opens a second file, exports from it (which the
+ * importer takes) and closes it with its job in flight. When all is
+ * closed, the live objects and pinned pages go back to where they were.
  */
 #define SLOTS		8
 #define RACE_MS		2000
@@ -59,12 +62,15 @@ static int live_settle(unsigned int index, const struct live *want)
 
 struct race {
 	int fd;
+	unsigned int index;
 	__u64 page;
 	volatile __u32 slot[SLOTS];
 	volatile __u64 slot_off[SLOTS];	/* their mmap offsets */
 	volatile int stop;
-	unsigned long calls[6], errors[6];
-	int bad_errno[6];
+	void *user;			/* for USERPTR buffers */
+	volatile int dmabuf;		/* another file's export, or -1 */
+	unsigned long calls[8], errors[8];
+	int bad_errno[8];
 };
 
 static __u32 race_pick(struct race *r, __u32 *seed)
@@ -152,6 +158,16 @@ static void *race_share(void *arg)
 		if (!ret && h != exported)
 			race_note(r, 2, _test_ioctl_free(r->fd, h), ENOENT,
 				  ENOENT);
+
+		/*
+		 * Another file's export, which that file may be closing right
+		 * now (a closed fd, or its number taken by another file).
+		 */
+		ret = _test_ioctl_import(r->fd, r->dmabuf, &h, NULL, NULL);
+		race_note(r, 2, ret, EBADF, EINVAL);
+		if (!ret)
+			race_note(r, 2, _test_ioctl_free(r->fd, h), ENOENT,
+				  ENOENT);
 	}
 	return NULL;
 }
@@ -217,6 +233,102 @@ static void *race_wait(void *arg)
 	return NULL;
 }
 
+/* Pins user memory, runs a job on it and frees the handle at once. */
+static void *race_userptr(void *arg)
+{
+	struct race *r = arg;
+	__u32 h;
+
+	while (!r->stop) {
+		struct dmaadd_submit cmd;
+		int ret;
+
+		ret = _test_ioctl_userptr(r->fd, r->user, 16 * r->page, 0, &h);
+		race_note(r, 6, ret, ENOMEM, ENOMEM);
+		if (ret)
+			continue;
+		dmaadd_submit_init(&cmd, 16 * r->page / ELEM_SIZE, OPND(h, 0),
+				   OPND(h, 0), OPND(h, 0));
+		race_note(r, 6, ioctl(r->fd, DMAADD_IOCTL_SUBMIT, &cmd), 0, 0);
+		/* The job keeps the pages pinned until it completes. */
+		race_note(r, 6, _test_ioctl_free(r->fd, h), 0, 0);
+	}
+	return NULL;
+}
+
+/*
+ * Another open file: allocates, exports (for race_share to import), runs
+ * a job and closes, again and again, jobs still in flight.
+ */
+static void *race_close(void *arg)
+{
+	struct race *r = arg;
+	int fd, dmabuf, old, ret;
+	__u64 id;
+	__u32 h;
+
+	while (!r->stop) {
+		fd = dmaadd_open_index(r->index, 0);
+		race_note(r, 7, fd < 0 ? -1 : 0, 0, 0);
+		if (fd < 0)
+			continue;
+		ret = _test_ioctl_alloc(fd, RACE_LEN, &h, NULL);
+		race_note(r, 7, ret, 0, 0);
+		if (!ret) {
+			ret = _test_ioctl_export(fd, h, 0, &dmabuf);
+			race_note(r, 7, ret, 0, 0);
+			if (!ret) {
+				old = __atomic_exchange_n(&r->dmabuf, dmabuf,
+							  __ATOMIC_SEQ_CST);
+				if (old >= 0)
+					close(old);
+			}
+			race_note(r, 7, _test_ioctl_submit(fd,
+					RACE_LEN / ELEM_SIZE, OPND(h, 0),
+					OPND(h, 0), OPND(h, 0), &id), 0, 0);
+		}
+		race_note(r, 7, close(fd), 0, 0);
+	}
+	return NULL;
+}
+
+static int write_str(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t len = strlen(value), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = write(fd, value, len);
+	close(fd);
+	return ret == len ? 0 : -1;
+}
+
+/*
+ * Pages pinned now. The counters are per CPU and folded lazily:
+ * stat_refresh (root) folds them at once.
+ */
+static long long pins_held(void)
+{
+	/* Best effort: without it, pins_settle() waits for the fold. */
+	write_str("/proc/sys/vm/stat_refresh", "1");
+	return proc_field("/proc/vmstat", "nr_foll_pin_acquired ") -
+	       proc_field("/proc/vmstat", "nr_foll_pin_released ");
+}
+
+/* Polls (jobs may still hold pins) until @pins are held again. */
+static long long pins_settle(long long pins)
+{
+	long long now = pins_held();
+	int i;
+
+	for (i = 0; i < 100 && now != pins; i++) {
+		usleep(50 * 1000);
+		now = pins_held();
+	}
+	return now;
+}
+
 FIXTURE(races) {
 	DMAADD_FIXTURE_MEMBERS;
 	struct live base;
@@ -250,11 +362,13 @@ TEST_F_TIMEOUT(races, free_while_used, 120)
 {
 	void *(*const fns[])(void *) = {
 		race_alloc, race_submit, race_share, race_map, race_copy,
-		race_wait,
+		race_wait, race_userptr, race_close,
 	};
 	static const char *const names[] = {
 		"alloc/free", "submit", "export/import", "mmap", "copy", "wait",
+		"userptr", "open/close",
 	};
+	long long pins = pins_held();
 	pthread_t threads[ARRAY_SIZE(fns)];
 	struct race *r = calloc(1, sizeof(*r));
 	unsigned int i;
@@ -265,6 +379,10 @@ TEST_F_TIMEOUT(races, free_while_used, 120)
 	r->fd = dmaadd_open_index(self->index, 0);
 	ASSERT_LE(0, r->fd);
 	r->page = self->page;
+	r->index = self->index;
+	r->dmabuf = -1;
+	r->user = share_map_anon(16, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, r->user);
 	for (i = 0; i < SLOTS; i++) {
 		ASSERT_EQ(0, _test_ioctl_alloc(r->fd, RACE_LEN, &h, &off));
 		r->slot[i] = h;
@@ -285,8 +403,13 @@ TEST_F_TIMEOUT(races, free_while_used, 120)
 	}
 	/* Jobs still queued hold what they use; close does not wait. */
 	ASSERT_EQ(0, close(r->fd));
+	if (r->dmabuf >= 0)
+		close(r->dmabuf);
 	if (self->have_live)
 		ASSERT_EQ(0, live_settle(self->index, &self->base));
+	/* Every page pinned for user memory was unpinned. */
+	EXPECT_EQ(pins, pins_settle(pins));
+	share_unmap_anon(r->user, 16);
 	free(r);
 }
 
