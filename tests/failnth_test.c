@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Every allocation failure of every call: with failslab's fail-nth (per
- * task, /proc/thread-self/fail-nth), the n-th slab allocation of one call
- * fails, for n = 1, 2, ...
+ * Every allocation failure of every call: with fail-nth (per task,
+ * /proc/thread-self/fail-nth) over failslab and fail_page_alloc, the n-th
+ * slab or page allocation of one call fails, for n = 1, 2, ...
  * until the call gets through without reaching its n-th. Each failure must
  * be a clean ENOMEM that leaves nothing behind: the device's debugfs
  * counts of live buffer objects and file states are back where they
@@ -22,6 +22,7 @@
 
 #define FAILNTH_MAX	400	/* more allocations than any call makes */
 #define FAILSLAB	"/sys/kernel/debug/failslab"
+#define FAILPAGE	"/sys/kernel/debug/fail_page_alloc"
 
 /* Device-wide counters of live objects (debugfs stats). */
 struct live {
@@ -92,19 +93,31 @@ static bool kmemleak_active(void)
 	return !strstr(cmdline, "kmemleak=off");
 }
 
+/*
+ * Both failslab and fail_page_alloc take part, for sleeping allocations
+ * too (ignore-gfp-wait=N) and for single pages (min-order=0).
+ */
 static int failslab_setup(void)
 {
 	if (access("/proc/thread-self/fail-nth", W_OK) ||
-	    access(FAILSLAB "/ignore-gfp-wait", W_OK))
+	    access(FAILSLAB "/ignore-gfp-wait", W_OK) ||
+	    access(FAILPAGE "/ignore-gfp-wait", W_OK))
 		return -1;
 	return write_str(FAILSLAB "/ignore-gfp-wait", "N") ||
 	       write_str(FAILSLAB "/verbose", "0") ||
-	       write_str(FAILSLAB "/probability", "0") ? -1 : 0;
+	       write_str(FAILSLAB "/probability", "0") ||
+	       write_str(FAILPAGE "/ignore-gfp-wait", "N") ||
+	       write_str(FAILPAGE "/ignore-gfp-highmem", "N") ||
+	       write_str(FAILPAGE "/min-order", "0") ||
+	       write_str(FAILPAGE "/verbose", "0") ||
+	       write_str(FAILPAGE "/probability", "0") ? -1 : 0;
 }
 
 static void failslab_teardown(void)
 {
 	write_str(FAILSLAB "/ignore-gfp-wait", "Y");
+	write_str(FAILPAGE "/ignore-gfp-wait", "Y");
+	write_str(FAILPAGE "/min-order", "1");
 }
 
 /*
