@@ -84,6 +84,18 @@ static void copy_init(struct dmaadd_submit_copy *cmd, __u64 count,
 #define test_err_copy(_errno, _cmd) \
 	EXPECT_ERRNO(_errno, ioctl(self->fd, DMAADD_IOCTL_SUBMIT_COPY, (_cmd)))
 
+/* Holds the file's queue with a job waiting for a vgem fence: its id. */
+#define hold_queue(_blk, _x)						\
+	({								\
+		__u64 __held;						\
+		need_vgem();						\
+		test_blocker(_blk);					\
+		test_buf_create(SZ_4K, _x);				\
+		__held = submit_held(self->fd, _x, (_blk)->sync);	\
+		ASSERT_NE(0ULL, __held);				\
+		__held;							\
+	})
+
 /* The id the next job of @fd gets, consuming it with a copy job. */
 static __u64 next_job_id(int fd)
 {
@@ -225,11 +237,7 @@ TEST_F(copy, waits_for_earlier_jobs)
 	pid_t pid;
 	int status;
 
-	need_vgem();
-	test_blocker(&blk);
-	test_buf_create(SZ_4K, &x);
-	held = submit_held(self->fd, &x, blk.sync);
-	ASSERT_NE(0ULL, held);
+	held = hold_queue(&blk, &x);
 
 	/* A child blocks in the copy while the held job waits. */
 	pid = fork();
@@ -265,11 +273,7 @@ TEST_F(copy, signal_while_queued_eintr)
 	struct blocker blk;
 	__u64 held;
 
-	need_vgem();
-	test_blocker(&blk);
-	test_buf_create(SZ_4K, &x);
-	held = submit_held(self->fd, &x, blk.sync);
-	ASSERT_NE(0ULL, held);
+	held = hold_queue(&blk, &x);
 
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	ualarm(HELD_MS * 1000, 0);
@@ -298,11 +302,7 @@ TEST_F(copy, killed_while_queued)
 	pid_t pid;
 	int status;
 
-	need_vgem();
-	test_blocker(&blk);
-	test_buf_create(SZ_4K, &x);
-	held = submit_held(self->fd, &x, blk.sync);
-	ASSERT_NE(0ULL, held);
+	held = hold_queue(&blk, &x);
 
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -332,14 +332,11 @@ TEST_F(copy, nonblock_full_eagain)
 	__u64 held, id;
 	unsigned int i;
 
-	need_vgem();
-	test_blocker(&blk);
-	test_buf_create(SZ_4K, &x);
-	held = submit_held(self->fd, &x, blk.sync);
-	ASSERT_NE(0ULL, held);
+	held = hold_queue(&blk, &x);
 	for (i = 1; i < self->info.max_jobs_in_flight; i++)
 		test_ioctl_submit(1, OPND(x.handle, 0), OPND(x.handle, 0),
 				  OPND(x.handle, 0), &id);
+	ASSERT_EQ(held + self->info.max_jobs_in_flight - 1, id);
 	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_NONBLOCK));
 
 	test_err_copy(EAGAIN, (copy_init(&cmd, N, self->a, self->b, self->c),

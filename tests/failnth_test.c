@@ -24,54 +24,6 @@
 #define FAILSLAB	"/sys/kernel/debug/failslab"
 #define FAILPAGE	"/sys/kernel/debug/fail_page_alloc"
 
-/* Device-wide counters of live objects (debugfs stats). */
-struct live {
-	unsigned long long bufs, files;
-};
-
-static int live_read(unsigned int index, struct live *live)
-{
-	char path[96];
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dmaadd/dmaadd%u/stats",
-		 index);
-	if (access(path, R_OK))
-		return -1;
-	live->bufs = proc_field(path, "buffers_alive ");
-	live->files = proc_field(path, "files_alive ");
-	return 0;
-}
-
-/* Waits (jobs may still hold objects) until the counts are back to @want. */
-static int live_settle(unsigned int index, const struct live *want)
-{
-	struct live now;
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		if (live_read(index, &now))
-			return -1;
-		if (now.bufs == want->bufs && now.files == want->files)
-			return 0;
-		usleep(10000);
-	}
-	fprintf(stderr, "# live objects: %llu buffers, %llu files; expected %llu, %llu\n",
-		now.bufs, now.files, want->bufs, want->files);
-	return -1;
-}
-
-static int write_str(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t len = strlen(value), ret;
-
-	if (fd < 0)
-		return -1;
-	ret = write(fd, value, len);
-	close(fd);
-	return ret == len ? 0 : -1;
-}
-
 /*
  * kmemleak's own allocations would take part in the count, and the first
  * to fail switches it off for good: fail-nth runs only where it is off

@@ -64,16 +64,9 @@ static const char *tracefs(void)
 static int write_file(const char *dir, const char *name, const char *value)
 {
 	char path[256];
-	ssize_t len = strlen(value);
-	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, value, len) == len ? 0 : -1;
-	close(fd);
-	return ret;
+	return write_str(path, value);
 }
 
 /* The instance's trace so far, as one string in self->text. */

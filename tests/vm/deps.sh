@@ -5,7 +5,10 @@
 # Debian 12. Fast and offline when everything is present (dpkg-query only);
 # runs `apt-get update` + `apt-get install` only for what is missing.
 # Works as root; otherwise uses sudo when available.
-# `deps.sh debug-kernel` adds what building tests/vm/debug.config needs.
+# Groups given as arguments add packages: `debug-kernel`, what building
+# tests/vm/debug.config needs; `install`, what tests/install/check.sh
+# needs (pkg-config, binutils); `dkms`, the dkms package for
+# tests/install/dkms-check.sh (installing it builds and loads nothing).
 set -euo pipefail
 
 pkgs=(
@@ -22,9 +25,14 @@ pkgs=(
 	linux-source-6.1
 	xz-utils
 )
-if [ "${1:-}" = debug-kernel ]; then
-	pkgs+=(bc bison flex libelf-dev libssl-dev perl python3)
-fi
+for group in "$@"; do
+	case $group in
+	debug-kernel) pkgs+=(bc bison flex libelf-dev libssl-dev perl python3) ;;
+	install) pkgs+=(pkgconf binutils) ;;
+	dkms) pkgs+=(dkms) ;;
+	*) echo "deps.sh: unknown group $group" >&2; exit 2 ;;
+	esac
+done
 
 # One dpkg-query call; packages it does not know are simply absent from its output.
 installed=" $(dpkg-query -W -f='${Package}:${Status}\n' "${pkgs[@]}" 2>/dev/null |
