@@ -197,23 +197,43 @@ static void *race_wait(void *arg)
 	return NULL;
 }
 
-/* Pins user memory, runs a job on it and frees the handle at once. */
+/*
+ * Pins user memory, runs a job on it and frees the handle at once. At most
+ * USERPTR_INFLIGHT such jobs (each with its own mapping of the same
+ * pages) at a time: DMA-API debugging takes more than 7 live mappings of
+ * one cacheline for a leak.
+ */
+#define USERPTR_INFLIGHT	4
+
 static void *race_userptr(void *arg)
 {
 	struct race *r = arg;
+	__u64 ids[USERPTR_INFLIGHT] = { 0 };
+	unsigned int n = 0;
 	__u32 h;
 
 	while (!r->stop) {
+		__u64 *oldest = &ids[n % USERPTR_INFLIGHT];
 		struct dmaadd_submit cmd;
 		int ret;
 
+		if (*oldest)
+			race_note(r, 6, _test_ioctl_wait(r->fd, *oldest,
+							 DMAADD_TIMEOUT_INFINITE,
+							 NULL),
+				  ENOENT, ENOENT);	/* done long ago */
+		*oldest = 0;
 		ret = _test_ioctl_userptr(r->fd, r->user, 16 * r->page, 0, &h);
 		race_note(r, 6, ret, ENOMEM, ENOMEM);
 		if (ret)
 			continue;
 		dmaadd_submit_init(&cmd, 16 * r->page / ELEM_SIZE, OPND(h, 0),
 				   OPND(h, 0), OPND(h, 0));
-		race_note(r, 6, ioctl(r->fd, DMAADD_IOCTL_SUBMIT, &cmd), 0, 0);
+		ret = ioctl(r->fd, DMAADD_IOCTL_SUBMIT, &cmd);
+		race_note(r, 6, ret, 0, 0);
+		if (!ret)
+			*oldest = cmd.job_id;
+		n++;
 		/* The job keeps the pages pinned until it completes. */
 		race_note(r, 6, _test_ioctl_free(r->fd, h), 0, 0);
 	}
