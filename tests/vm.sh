@@ -26,8 +26,14 @@
 #   tests/vm.sh bench [CONFIG...]  build, then for each CONFIG (default: all)
 #                                  boot a guest and run `dmaadd info` and
 #                                  dmaadd_bench (copy path vs zero copy vs
-#                                  user memory vs CPU, per-job overhead);
-#                                  the output is also in <config>/bench.txt
+#                                  user memory vs dma-buf vs CPU, per-job
+#                                  overhead, live buffers, targets; also
+#                                  runs the example userspace/examples/add.c
+#                                  built against a staged install); the
+#                                  output is also in <config>/bench.txt, its
+#                                  "csv," lines in <config>/bench.csv, and
+#                                  with gnuplot installed a plot in
+#                                  <config>/bench.png (docs/bench.md)
 #   tests/vm.sh shell [CONFIG]     build, boot one guest with an interactive
 #                                  shell on the serial console (module loaded;
 #                                  `exit` powers off, Ctrl-A x kills QEMU)
@@ -95,6 +101,7 @@ ko=${DMAADD_KO:-$repo/dmaadd.ko}
 cli=${DMAADD_CLI:-$repo/build/dmaadd}
 testsdir=${DMAADD_TESTS:-$repo/build/tests}
 bench=${DMAADD_BENCH:-$repo/build/dmaadd_bench}
+example=${DMAADD_EXAMPLE:-$repo/build/example/add}
 qemu=${QEMU:-qemu-system-x86_64}
 
 usage() {
@@ -224,6 +231,14 @@ if [ "${DMAADD_VM_NO_BUILD:-0}" != 1 ]; then
 			exit 1
 		fi
 	fi
+	# The example, built as a user builds it (bench, demo): not fatal.
+	if [ "$mode" = bench ] || [ "$mode" = demo ]; then
+		if make -C "$repo/userspace" example >>"$out/build.log" 2>&1 </dev/null; then
+			echo "build: example add.c against a staged install: ok"
+		else
+			echo "build: example add.c against a staged install: FAILED (see $out/build.log)"
+		fi
+	fi
 fi
 
 # --- host-side checks (check mode): no kernel involved -----------------------
@@ -290,6 +305,7 @@ fi
 initrd=$out/initramfs.cpio.gz
 bench_args=()
 [ "$mode" = bench ] && bench_args=(-b "$bench")
+{ [ "$mode" = bench ] || [ "$mode" = demo ]; } && bench_args+=(-e "$example")
 bash "$here/vm/mkinitramfs.sh" -o "$initrd" -m "$moddir" -K "$ko" -c "$cli" \
 	-t "$testsdir" -M "$extra_modules" -p "$prog_timeout" \
 	-a "${DMAADD_VM_INSMOD_ARGS:-}" "${bench_args[@]}"
@@ -395,6 +411,39 @@ show_output() {
 	}' "$1"
 }
 
+# bench_plot DIR: DIR/bench.png from DIR/bench.csv, if gnuplot is installed
+# (time in the add call per array size, one line per path, log-log).
+bench_plot() {
+	local dir=$1 p f
+	command -v gnuplot >/dev/null 2>&1 || {
+		echo "bench: no plot (gnuplot is not installed); numbers in $dir/bench.csv"
+		return 0
+	}
+	local -a plots=()
+	for p in zero-copy copy userptr-pin userptr dma-buf cpu; do
+		f=$dir/bench-$p.dat
+		awk -F, -v p="$p" '$1 == "size" && $3 == p && $8 == "ok" { print $2, $5 }' \
+			"$dir/bench.csv" > "$f"
+		[ -s "$f" ] && plots+=("'$f' using 1:2 with linespoints title '$p'")
+	done
+	[ ${#plots[@]} -gt 0 ] || return 0
+	if gnuplot <<-EOF >/dev/null 2>&1
+		set terminal png size 900,600
+		set output '$dir/bench.png'
+		set title 'dmaadd: time in the add call per array size (TCG, not hardware)'
+		set logscale xy
+		set xlabel 'bytes per array'
+		set ylabel 'ns'
+		set key left top
+		plot $(IFS=,; echo "${plots[*]}")
+	EOF
+	then
+		echo "bench: plot in $dir/bench.png"
+	else
+		echo "bench: gnuplot failed; no plot"
+	fi
+}
+
 # evaluate CONFIG MODE: parse logs, print the config line and failure details.
 evaluate() {
 	local cfg=$1 gmode=$2 dir=$out/$1 klog p f s what
@@ -431,7 +480,9 @@ evaluate() {
 		show_output "$dir/tests.log"
 		what=demo
 	elif [ "$gmode" = bench ]; then
-		show_output "$dir/tests.log" | tee "$dir/bench.txt"
+		show_output "$dir/tests.log" | grep -v '^csv,' | tee "$dir/bench.txt"
+		show_output "$dir/tests.log" | sed -n 's/^csv,//p' > "$dir/bench.csv"
+		bench_plot "$dir"
 		what=bench
 	else
 		what=suite

@@ -152,11 +152,15 @@ demo)
 	if [ $loaded = 1 ]; then
 		run dmaadd-info /dmaadd info
 		run dmaadd-demo /dmaadd demo
+		[ -x /add ] && run example-add /add
 	fi
 	;;
 bench)
 	if [ $loaded = 1 ]; then
 		run dmaadd-info /dmaadd info
+		# userspace/examples/add.c, built with pkg-config against a
+		# staged install (make -C userspace example)
+		[ -x /add ] && run example-add /add
 		if [ -x /dmaadd_bench ]; then
 			run dmaadd_bench /dmaadd_bench
 		else

@@ -5,11 +5,12 @@
 #
 # Usage: mkinitramfs.sh -o OUT.cpio.gz -m MODDIR [-K dmaadd.ko] [-c cli]
 #                       [-t testsdir] [-M "extra modules"] [-p prog_timeout]
-#                       [-a "insmod args"] [-b bench]
+#                       [-a "insmod args"] [-b bench] [-e example]
 #
 # Contents: busybox-static + applet links, /init (tests/vm/init.sh),
 # /dmaadd.ko, /dmaadd (CLI, also /usr/bin/dmaadd), /dmaadd_bench (with -b,
-# also /usr/bin/dmaadd_bench), /tests/* (every executable
+# also /usr/bin/dmaadd_bench), /add (with -e: userspace/examples/add.c
+# built against a staged install), /tests/* (every executable
 # regular file of testsdir), the extra modules and their dependencies from
 # MODDIR (load order in /etc/dmaadd/modules), /etc/dmaadd/vm.conf.
 # Needs no root: /dev/console is appended as a hand-written cpio member.
@@ -18,8 +19,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 out='' moddir='' ko='' cli='' testsdir='' mods=vgem prog_timeout=0 insmod_args=
-bench=''
-while getopts "o:m:K:c:t:M:p:a:b:" opt; do
+bench='' example=''
+while getopts "o:m:K:c:t:M:p:a:b:e:" opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	m) moddir=$OPTARG ;;
@@ -30,6 +31,7 @@ while getopts "o:m:K:c:t:M:p:a:b:" opt; do
 	p) prog_timeout=$OPTARG ;;
 	a) insmod_args=$OPTARG ;;
 	b) bench=$OPTARG ;;
+	e) example=$OPTARG ;;
 	*) echo "usage: see $0" >&2; exit 2 ;;
 	esac
 done
@@ -85,6 +87,15 @@ if [ -n "$bench" ]; then
 		is_dynamic "$bench" && warn "$bench is dynamically linked; it will not run in the guest"
 	else
 		warn "benchmark '$bench' not found"
+	fi
+fi
+
+if [ -n "$example" ]; then
+	if [ -f "$example" ]; then
+		install -m 0755 "$example" "$root/add"
+		is_dynamic "$example" && warn "$example is dynamically linked; it will not run in the guest"
+	else
+		warn "example '$example' not found"
 	fi
 fi
 

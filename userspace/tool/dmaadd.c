@@ -59,10 +59,25 @@ static void usage_main(FILE *f)
 		"  share    two processes share buffers as dma-bufs: a child\n"
 		"           writes a job's result into the parent's buffer\n"
 		"  explain  what the CPU and what the device see of a buffer\n"
+		"  bench    run dmaadd_bench: zero copy, copy, user memory,\n"
+		"           dma-buf and CPU timed on the same arrays\n"
 		"  help     show help for a command: %s help share\n"
 		"\n"
 		EXIT_CODES_HELP,
 		progname, progname);
+}
+
+static void usage_bench(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s bench [dmaadd_bench options]\n"
+		"\n"
+		"Runs dmaadd_bench, from the directory this program is in or\n"
+		"else from PATH, with the same arguments; see\n"
+		"'dmaadd_bench --help' for its options and docs/bench.md for\n"
+		"what it measures. The exit status is dmaadd_bench's; 3 when\n"
+		"it cannot be found.\n",
+		progname);
 }
 
 static void usage_info(FILE *f)
@@ -1610,6 +1625,35 @@ static int cmd_explain(int argc, char **argv)
 	return ret;
 }
 
+/* Runs dmaadd_bench next to this program, or from PATH. */
+static int cmd_bench(int argc, char **argv)
+{
+	char self[PATH_MAX], bench[PATH_MAX + 16], *slash;
+	ssize_t n;
+
+	(void)argc;
+	if (argv[1] && (!strcmp(argv[1], "-h") ||
+			!strcmp(argv[1], "--help")) && !argv[2]) {
+		usage_bench(stdout);
+		return EXIT_PASS;
+	}
+	argv[0] = (char *)"dmaadd_bench";
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			slash[1] = '\0';
+			snprintf(bench, sizeof(bench), "%sdmaadd_bench", self);
+			execv(bench, argv);
+		}
+	}
+	execvp("dmaadd_bench", argv);
+	fprintf(stderr, "%s bench: cannot run dmaadd_bench: %s\n", progname,
+		strerror(errno));
+	return EXIT_ERROR;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1661,6 +1705,8 @@ int main(int argc, char **argv)
 		argv[0] = (char *)"dmaadd explain";
 		return cmd_explain(argc, argv);
 	}
+	if (!strcmp(cmd, "bench"))
+		return cmd_bench(argc, argv);
 	if (!strcmp(cmd, "help")) {
 		if (argc < 2) {
 			usage_main(stdout);
@@ -1672,6 +1718,8 @@ int main(int argc, char **argv)
 			usage_share(stdout);
 		} else if (!strcmp(argv[1], "explain")) {
 			usage_explain(stdout);
+		} else if (!strcmp(argv[1], "bench")) {
+			usage_bench(stdout);
 		} else {
 			fprintf(stderr, "%s: unknown command '%s'\n", progname,
 				argv[1]);
