@@ -578,6 +578,7 @@ static void dmaadd_job_commit(struct dmaadd_file *df, struct dmaadd_job_req *req
 	};
 	struct dmaadd_job *job = &df->jobs[id % DMAADD_MAX_JOBS];
 	struct dmaadd_hw_desc *desc = job->desc;
+	bool staged;
 	int i;
 
 	for (i = 0; i < req->nr_resv; i++)
@@ -608,11 +609,18 @@ static void dmaadd_job_commit(struct dmaadd_file *df, struct dmaadd_job_req *req
 	req->fence_live = false;
 	job->dep = req->dep;
 	req->dep = NULL;
-	job->ready = !job->dep ||
-		     dma_fence_add_callback(job->dep, &job->dep_cb,
-					    dmaadd_job_dep_cb) == -ENOENT;
+	/*
+	 * Not ready before the callback is armed: it may run on another CPU
+	 * as soon as it is, and its "ready" must not be overwritten. The
+	 * fence's lock orders this store before the callback's.
+	 */
+	WRITE_ONCE(job->ready, false);
+	staged = job->dep && !dma_fence_add_callback(job->dep, &job->dep_cb,
+						     dmaadd_job_dep_cb);
+	if (!staged)
+		WRITE_ONCE(job->ready, true);
 	job->id = id;
-	trace_dmaadd_job_submit(job, !job->ready);
+	trace_dmaadd_job_submit(job, staged);
 
 	if (req->sync_file) {
 		fd_install(req->out_fd, req->sync_file->file);

@@ -327,6 +327,65 @@ TEST_F(fence, in_fence_orders_across_files)
 	blocker_destroy(self->vgem, &blk);
 }
 
+/*
+ * In-fences that signal while SUBMIT arms its callback: each job waits for
+ * one of the last few jobs of another file, of random sizes, so the engine
+ * (another CPU) signals some of them just as SUBMIT takes them. A readiness
+ * lost there stalls this file's queue for good: the last job of each round
+ * must complete. With that bug back (SUBMIT stored "not ready" after
+ * arming the callback), 14 of 20 runs of this test failed on Debian's
+ * kernel under TCG; the fuzzer had hit it once in CI.
+ */
+#define RACE_MS		1500
+#define RACE_JOBS	128	/* per round, below the per-file cap */
+#define RACE_LAG	3	/* wait for one of the last RACE_LAG jobs */
+
+TEST_F(fence, in_fence_signalling_during_submit)
+{
+	const __u64 end = now_plus_ms(RACE_MS);
+	int outs[RACE_LAG], fd2, lag;
+	unsigned int rounds = 0, i;
+	struct dmaadd_buf x;
+	__u64 id = 0;
+
+	fd2 = test_open_same_device(O_CLOEXEC);
+	ASSERT_EQ(0, _test_buf_create(fd2, SZ_64K, &x));
+	srand(7);
+	for (i = 0; i < RACE_LAG; i++)
+		ASSERT_EQ(0, submit_fenced(fd2, 1, OPND(x.handle, 0),
+					   OPND(x.handle, 0), OPND(x.handle, 0),
+					   DMAADD_SUBMIT_OUT_FENCE, 0, NULL,
+					   &outs[i]));
+	do {
+		for (i = 0; i < RACE_JOBS; i++) {
+			ASSERT_EQ(0, close(outs[0]));
+			memmove(outs, outs + 1, sizeof(outs) - sizeof(outs[0]));
+			ASSERT_EQ(0, submit_fenced(fd2, 1 + rand() % N,
+						   OPND(x.handle, 0),
+						   OPND(x.handle, 0),
+						   OPND(x.handle, 0),
+						   DMAADD_SUBMIT_OUT_FENCE, 0,
+						   NULL, &outs[RACE_LAG - 1]));
+			lag = rand() % RACE_LAG;
+			ASSERT_EQ(0, submit_fenced(self->fd, 1,
+						   OPND(self->a.handle, 0),
+						   OPND(self->b.handle, 0),
+						   OPND(self->c.handle, 0),
+						   DMAADD_SUBMIT_IN_FENCE,
+						   outs[RACE_LAG - 1 - lag],
+						   &id, NULL));
+		}
+		ASSERT_STATUS(self->fd, id, DMAADD_JOB_OK);
+		rounds++;
+	} while (dmaadd_now_ns() < end);
+	TH_LOG("%u jobs, each behind another file's", rounds * RACE_JOBS);
+	ASSERT_SUM(self->a.map, self->b.map, self->c.map, 1);
+	for (i = 0; i < RACE_LAG; i++)
+		close(outs[i]);
+	dmaadd_buf_unmap(&x);
+	close(fd2);
+}
+
 TEST_F(fence, in_fence_not_a_sync_file)
 {
 	EXPECT_ERRNO(EINVAL, submit_fenced(self->fd, N, OPND(self->a.handle, 0),

@@ -594,7 +594,7 @@ FIXTURE_TEARDOWN(fuzz)
 {
 }
 
-TEST_F_TIMEOUT(fuzz, ioctls, 600)
+TEST_F_TIMEOUT(fuzz, ioctls, 180)
 {
 	struct fuzz *f = &self->f;
 	const __u64 seed = env_u64("DMAADD_FUZZ_SEED", fuzz_default_seed());

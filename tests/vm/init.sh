@@ -128,6 +128,14 @@ check)
 			mark "RESULT ok rmmod dmaadd"
 		else
 			[ -n "$out" ] && echo "$out"
+			# What still holds the module: jobs on the device,
+			# files, buffers; and who is blocked where.
+			grep dmaadd /proc/modules
+			for d in /sys/kernel/debug/dmaadd/*/; do
+				echo "== $d"
+				cat "$d/stats" "$d/clients" 2>&1
+			done
+			echo w > /proc/sysrq-trigger 2>/dev/null
 			mark "RESULT fail rmmod dmaadd"
 		fi
 	fi
