@@ -7,12 +7,14 @@
  *
  * Copyright (C) 2026 The dmaadd authors
  */
-#include "dmaadd_test.h"
+#include "dmaadd_test.h"	/* first: it defines _GNU_SOURCE */
 
 #include <pthread.h>
 #include <signal.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+
+#include "fence.h"
 
 /* What the device must never write: the output's neighbours. */
 #define GUARD		0xdeadbeefU
@@ -777,134 +779,156 @@ TEST_F_TIMEOUT(submit, many_jobs_in_flight, 60)
 }
 
 /*
- * SUBMIT accepted @job_id on a file that already had max_jobs_in_flight
- * jobs queued since its last idle moment: the oldest of those must have
- * completed to make room. Gone from the job history (-ENOENT) counts as
- * completed, job_history being at least max_jobs_in_flight.
+ * A queue that stays full for as long as a test wants: its first job waits
+ * for a vgem fence nobody signals before held_queue_release(), the other
+ * max_jobs_in_flight - 1 wait behind it (a file's jobs start in order).
+ * Every job doubles the first word of a one-page buffer that starts at 1.
  */
-static void check_made_room(struct __test_metadata *_metadata,
-			    FIXTURE_DATA(submit) *self, int fd, __u64 job_id)
-{
-	__u64 oldest = job_id - self->info.max_jobs_in_flight;
-	__u32 status = ~0U;
-	int ret;
+struct held_queue {
+	int vgem;
+	struct blocker blk;
+	struct dmaadd_buf buf;
+};
 
-	do {
-		ret = _test_ioctl_wait(fd, oldest, 0, &status);
-	} while (ret && errno == EINTR);
-	if (ret) {
-		ASSERT_EQ(ENOENT, errno)
-			TH_LOG("job %llu accepted while job %llu still pending",
-			       (unsigned long long)job_id,
-			       (unsigned long long)oldest);
-	} else {
-		ASSERT_EQ((__u32)DMAADD_JOB_OK, status);
-	}
+static int submit_double(int fd, struct held_queue *q, __u64 *job)
+{
+	return _test_ioctl_submit(fd, 1, OPND(q->buf.handle, 0),
+				  OPND(q->buf.handle, 0),
+				  OPND(q->buf.handle, 0), job);
+}
+
+#define hold_queue(_fd, _q)						\
+	({								\
+		unsigned int __i;					\
+		__u64 __job;						\
+									\
+		require_vgem((_q)->vgem);				\
+		ASSERT_EQ(0, blocker_create((_q)->vgem, &(_q)->blk));	\
+		ASSERT_EQ(0, _test_buf_create((_fd), self->page,	\
+					      &(_q)->buf));		\
+		(_q)->buf.map[0] = 1;					\
+		ASSERT_EQ(1ULL, submit_held((_fd), &(_q)->buf,		\
+					    (_q)->blk.sync));		\
+		for (__i = 2; __i <= self->info.max_jobs_in_flight; __i++) { \
+			ASSERT_EQ(0, submit_double((_fd), (_q), &__job)); \
+			ASSERT_EQ(__i, __job);				\
+		}							\
+	})
+
+/* Nothing of the held queue on @fd ran, and its first job is pending. */
+#define ASSERT_QUEUE_HELD(_fd, _q)					\
+	({								\
+		ASSERT_EQ(1U, (_q)->buf.map[0]);			\
+		EXPECT_ERRNO(ETIMEDOUT, _test_ioctl_wait((_fd), 1, 0, NULL)); \
+	})
+
+static void held_queue_release(struct held_queue *q)
+{
+	vgem_fence_signal(q->vgem, q->blk.fence);
+}
+
+static void held_queue_destroy(struct held_queue *q)
+{
+	blocker_destroy(q->vgem, &q->blk);
+	dmaadd_buf_unmap(&q->buf);
+	close(q->vgem);
+}
+
+struct blocked_submit {
+	int fd;
+	struct held_queue *q;
+	__u64 job;
+	int ret, err;
+	volatile bool done;
+};
+
+static void *blocked_submit_fn(void *arg)
+{
+	struct blocked_submit *b = arg;
+
+	b->ret = submit_double(b->fd, b->q, &b->job);
+	b->err = errno;
+	b->done = true;
+	return NULL;
 }
 
 /* A blocking SUBMIT on a full queue waits for a slot and succeeds. */
-TEST_F_TIMEOUT(submit, submit_blocks_when_full, 120)
+TEST_F(submit, submit_blocks_when_full)
 {
-	unsigned int nr = self->info.max_jobs_in_flight + 8, i;
-	struct job_bufs jb;
-	__u64 job;
+	const unsigned int max = self->info.max_jobs_in_flight;
+	struct blocked_submit b = { .fd = self->fd };
+	struct held_queue q;
+	pthread_t thread;
+	__u32 status;
 
-	test_job_bufs_create(DMAADD_COHERENT_MAX, &jb);
-	job_bufs_fill(&jb, 38);
-	for (i = 1; i <= nr; i++) {
-		ASSERT_EQ(0, submit_whole(self->fd, &jb, BIG_COUNT, &job));
-		ASSERT_EQ(i, job);
-		if (i > self->info.max_jobs_in_flight)
-			check_made_room(_metadata, self, self->fd, job);
-	}
-	test_ioctl_wait(job);
-	ASSERT_SUM(jb.a.map, jb.b.map, jb.c.map, BIG_COUNT);
+	hold_queue(self->fd, &q);
+	b.q = &q;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, blocked_submit_fn, &b));
+	usleep(HELD_MS * 1000);
+	ASSERT_FALSE(b.done);
+	ASSERT_QUEUE_HELD(self->fd, &q);
+
+	/* A slot frees once the first job completed: then it returns. */
+	held_queue_release(&q);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_EQ(0, b.ret);
+	ASSERT_EQ(max + 1ULL, b.job);
+	ASSERT_EQ(0, _test_ioctl_wait(self->fd, b.job, now_plus_ms(DONE_MS),
+				      &status));
+	ASSERT_EQ((__u32)DMAADD_JOB_OK, status);
+	/* 1 doubled max + 1 times, in 32 bits. */
+	ASSERT_EQ(max + 1 < 32 ? 1U << (max + 1) : 0U, q.buf.map[0]);
+	held_queue_destroy(&q);
 }
 
 /*
- * O_NONBLOCK: a full queue gives -EAGAIN, and that takes no job id. A
- * stream of signals runs meanwhile: a SUBMIT that slept instead would
- * show up as -EINTR.
+ * O_NONBLOCK: a full queue gives -EAGAIN at once, and that takes no job
+ * id; once a slot is free the next SUBMIT gets the next id.
  */
-TEST_F_TIMEOUT(submit, submit_nonblock_eagain, 120)
+TEST_F(submit, submit_nonblock_eagain)
 {
 	const unsigned int max = self->info.max_jobs_in_flight;
-	unsigned int attempt, accepted = 0, i;
-	bool again = false;
-	__u64 next = 1, job;
-	struct job_bufs jb;
+	struct held_queue q;
+	__u64 job;
 	int fd;
 
 	fd = test_open_same_device(O_NONBLOCK);
-	ASSERT_EQ(0, job_bufs_create(fd, DMAADD_COHERENT_MAX, &jb));
-	job_bufs_fill(&jb, 39);
-	ASSERT_EQ(0, set_sigalrm(false));
-	for (attempt = 0; attempt < ATTEMPTS && !again; attempt++) {
-		ASSERT_EQ(0, arm_timer(100, 100));
-		for (i = 0, accepted = 0; i < 2 * max + 2; i++) {
-			if (submit_whole(fd, &jb, BIG_COUNT, &job)) {
-				ASSERT_EQ(EAGAIN, errno)
-					TH_LOG("-EINTR: an O_NONBLOCK SUBMIT slept");
-				again = true;
-				break;
-			}
-			ASSERT_EQ(next, job);
-			next++;
-			accepted++;
-			if (accepted > max)
-				check_made_room(_metadata, self, fd, job);
-		}
-		ASSERT_EQ(0, arm_timer(0, 0));
-		ASSERT_EQ(0, _test_ioctl_wait(fd, next - 1,
-					      DMAADD_TIMEOUT_INFINITE, NULL));
-	}
-	ASSERT_SUM(jb.a.map, jb.b.map, jb.c.map, BIG_COUNT);
-	if (!again)
-		SKIP(return, "%u attempts: the queue of %u never filled up",
-		     ATTEMPTS, max);
-	/* The device's queue may fill before the file's max, not before 1. */
-	ASSERT_LT(0U, accepted);
-	ASSERT_EQ(0, submit_whole(fd, &jb, 1, &job));
-	ASSERT_EQ(next, job);
-	ASSERT_EQ(0, _test_ioctl_wait(fd, job, DMAADD_TIMEOUT_INFINITE, NULL));
+	hold_queue(fd, &q);
+	EXPECT_ERRNO(EAGAIN, submit_double(fd, &q, &job));
+	EXPECT_ERRNO(EAGAIN, submit_double(fd, &q, &job));
+	ASSERT_QUEUE_HELD(fd, &q);
+
+	held_queue_release(&q);
+	ASSERT_EQ(0, _test_ioctl_wait(fd, 1, now_plus_ms(DONE_MS), NULL));
+	ASSERT_EQ(0, submit_double(fd, &q, &job));
+	ASSERT_EQ(max + 1ULL, job);
+	ASSERT_EQ(0, _test_ioctl_wait(fd, job, now_plus_ms(DONE_MS), NULL));
+	held_queue_destroy(&q);
 	close(fd);
 }
 
 /* A signal while SUBMIT waits for a slot gives -EINTR and takes no id. */
-TEST_F_TIMEOUT(submit, submit_eintr, 120)
+TEST_F(submit, submit_eintr)
 {
 	const unsigned int max = self->info.max_jobs_in_flight;
-	unsigned int attempt;
-	bool interrupted = false;
-	struct job_bufs jb;
-	__u64 next = 1, job;
+	struct held_queue q;
+	__u64 job;
 
-	test_job_bufs_create(DMAADD_COHERENT_MAX, &jb);
-	job_bufs_fill(&jb, 40);
+	hold_queue(self->fd, &q);
 	ASSERT_EQ(0, set_sigalrm(false));
-	for (attempt = 0; attempt < ATTEMPTS && !interrupted; attempt++) {
-		ASSERT_EQ(max, queue_big(self->fd, &jb, max, &job));
-		next += max;
-		ASSERT_EQ(next - 1, job);
-		ASSERT_EQ(0, arm_timer(500, 0));
-		if (submit_whole(self->fd, &jb, BIG_COUNT, &job)) {
-			ASSERT_EQ(EINTR, errno);
-			interrupted = true;
-		} else {
-			ASSERT_EQ(next, job);
-			next++;
-			check_made_room(_metadata, self, self->fd, job);
-		}
-		ASSERT_EQ(0, arm_timer(0, 0));
-		test_ioctl_wait(next - 1);
-	}
-	ASSERT_SUM(jb.a.map, jb.b.map, jb.c.map, BIG_COUNT);
-	if (!interrupted)
-		SKIP(return, "%u attempts: a slot was always free within 0.5 ms",
-		     ATTEMPTS);
-	ASSERT_EQ(0, submit_whole(self->fd, &jb, 1, &job));
-	ASSERT_EQ(next, job);
+	sigalrm_count = 0;
+	/* Again and again, in case one lands before SUBMIT sleeps. */
+	ASSERT_EQ(0, arm_timer(50000, 50000));
+	EXPECT_ERRNO(EINTR, submit_double(self->fd, &q, &job));
+	ASSERT_EQ(0, arm_timer(0, 0));
+	ASSERT_LE(1, sigalrm_count);
+	ASSERT_QUEUE_HELD(self->fd, &q);
+
+	held_queue_release(&q);
+	ASSERT_EQ(0, submit_double(self->fd, &q, &job));
+	ASSERT_EQ(max + 1ULL, job);
 	test_ioctl_wait(job);
+	held_queue_destroy(&q);
 }
 
 /*

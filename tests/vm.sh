@@ -63,6 +63,8 @@
 #   DMAADD_VM_PROG_TIMEOUT  seconds per test program inside the guest, then it
 #                           is SIGKILLed and counted failed; 0 = none (default)
 #   DMAADD_VM_APPEND        extra kernel command line options (all configs)
+#   DMAADD_VM_ONLY          comma-separated test programs to run in `check`
+#                           (e.g. fence_test,fuzz_test; default all)
 #   DMAADD_VM_INSMOD_ARGS   module parameters for `insmod dmaadd.ko`
 #   DMAADD_VM_MODULES       extra modules loaded first, dependencies resolved
 #                           from modules.dep (default "drm vgem")
@@ -201,7 +203,11 @@ closing() {
 }
 
 # --- host dependencies, kernel, build ----------------------------------------
-bash "$here/vm/deps.sh"
+if [ "$mode" = bench ]; then
+	bash "$here/vm/deps.sh" bench	# gnuplot for the plot
+else
+	bash "$here/vm/deps.sh"
+fi
 
 if [ -n "${DMAADD_KERNEL:-}" ]; then
 	kernel=$DMAADD_KERNEL
@@ -348,6 +354,7 @@ run_guest() {
 	[ "$cfg" = direct ] && [ -n "${debug_direct_append:-}" ] &&
 		append+=" $debug_direct_append"
 	[ -n "${DMAADD_VM_APPEND:-}" ] && append+=" $DMAADD_VM_APPEND"
+	[ -n "${DMAADD_VM_ONLY:-}" ] && append+=" dmaaddvm.only=$DMAADD_VM_ONLY"
 	args+=(-append "$append")
 
 	if [ "$gmode" = shell ]; then
@@ -488,6 +495,11 @@ evaluate() {
 		what=suite
 	fi
 	echo "$label$cfg: $p passed, $f failed, $s skipped (boot+$what $elapsed s)"
+	# Where the time went: the slowest programs.
+	slow=$(tr -d '\r' < "$dir/tests.log" |
+		sed -n 's/^@@DMAADD-TIME \([^ ]*\) \([0-9.]*\) s$/\2 \1/p' |
+		sort -rn | head -n 4 | awk '{ printf "%s%s %s s", (NR > 1 ? ", " : ""), $2, $1 }')
+	[ -n "$slow" ] && echo "$label$cfg: slowest: $slow"
 	# Extra modules that did not load are reported, not counted.
 	tr -d '\r' < "$dir/tests.log" |
 		sed -n "s/^@@DMAADD-INFO \(insmod .* failed\)$/$label$cfg: note: \1/p"

@@ -8,7 +8,8 @@
 # Groups given as arguments add packages: `debug-kernel`, what building
 # tests/vm/debug.config needs; `install`, what tests/install/check.sh
 # needs (pkg-config, binutils); `dkms`, the dkms package for
-# tests/install/dkms-check.sh (installing it builds and loads nothing).
+# tests/install/dkms-check.sh (installing it builds and loads nothing);
+# `bench`, gnuplot for the benchmark's plot.
 set -euo pipefail
 
 pkgs=(
@@ -30,6 +31,7 @@ for group in "$@"; do
 	debug-kernel) pkgs+=(bc bison flex libelf-dev libssl-dev perl python3) ;;
 	install) pkgs+=(pkgconf binutils) ;;
 	dkms) pkgs+=(dkms) ;;
+	bench) pkgs+=(gnuplot-nox) ;;
 	*) echo "deps.sh: unknown group $group" >&2; exit 2 ;;
 	esac
 done

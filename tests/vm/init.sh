@@ -24,11 +24,13 @@ mount -t debugfs debugfs /sys/kernel/debug
 
 mode=check
 cfg=unknown
+only=		# comma-separated test programs to run (default: all)
 read -r cmdline < /proc/cmdline
 for w in $cmdline; do
 	case $w in
 	dmaaddvm.mode=*) mode=${w#*=} ;;
 	dmaaddvm.cfg=*) cfg=${w#*=} ;;
+	dmaaddvm.only=*) only=${w#*=} ;;
 	esac
 done
 
@@ -93,10 +95,16 @@ else
 	mark "RESULT fail insmod dmaadd"
 fi
 
+uptime_cs() { # uptime in centiseconds
+	read -r up _ < /proc/uptime
+	echo "${up%.*}${up#*.}"
+}
+
 run() { # name cmd...
 	name=$1
 	shift
 	mark "BEGIN $name"
+	t0=$(uptime_cs)
 	# The kernel log says which program a report came from.
 	echo "dmaaddvm: running $name" > /dev/kmsg
 	if [ "$PROG_TIMEOUT" -gt 0 ] 2>/dev/null; then
@@ -105,7 +113,9 @@ run() { # name cmd...
 		(cd /tmp && exec "$@")
 	fi
 	rc=$?
+	t1=$(uptime_cs)
 	echo "dmaaddvm: $name exited $rc" > /dev/kmsg
+	mark "TIME $name $(((t1 - t0) / 100)).$(((t1 - t0) % 100 / 10)) s"
 	mark "END $name rc=$rc"
 }
 
@@ -119,9 +129,14 @@ check)
 			   [ "${t##*/}" = failnth_test ]; then
 				continue
 			fi
+			case ",${only:-${t##*/}}," in
+			*",${t##*/},"*) ;;
+			*) continue ;;
+			esac
 			run "${t##*/}" "$t"
 		done
-		if [ -x /tests/failnth_test ]; then
+		if [ -x /tests/failnth_test ] &&
+		   { [ -z "$only" ] || case ",$only," in *,failnth_test,*) true ;; *) false ;; esac; }; then
 			run failnth_test /tests/failnth_test
 		fi
 		if out=$(rmmod dmaadd 2>&1); then
