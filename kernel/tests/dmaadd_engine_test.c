@@ -58,6 +58,45 @@ static void dmaadd_test_add_i32_unaligned(struct kunit *test)
 	}
 }
 
+/*
+ * Counts around the engine's burst (DMAADD_BURST_WORDS u64s: twice as many
+ * int32s): every element right, nothing written past the end.
+ */
+static void dmaadd_test_add_i32_bursts(struct kunit *test)
+{
+	static const unsigned int counts[] = {
+		2 * DMAADD_BURST_WORDS - 1, 2 * DMAADD_BURST_WORDS,
+		2 * DMAADD_BURST_WORDS + 1, 2 * DMAADD_BURST_WORDS + 2,
+		4 * DMAADD_BURST_WORDS - 1, 4 * DMAADD_BURST_WORDS + 3, 1001,
+	};
+	enum { MAX = 1024 };
+	struct rnd_state rnd;
+	unsigned int i, k, n;
+	u32 *a, *b, *c;
+
+	a = kunit_kcalloc(test, MAX, sizeof(u32), GFP_KERNEL);
+	b = kunit_kcalloc(test, MAX, sizeof(u32), GFP_KERNEL);
+	c = kunit_kcalloc(test, MAX + 1, sizeof(u32), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	prandom_seed_state(&rnd, 7);
+	for (i = 0; i < MAX; i++) {
+		a[i] = prandom_u32_state(&rnd);
+		b[i] = prandom_u32_state(&rnd);
+	}
+	for (k = 0; k < ARRAY_SIZE(counts); k++) {
+		n = counts[k];
+		memset(c, 0x5a, (MAX + 1) * sizeof(u32));
+		dmaadd_add_i32(c, a, b, n);
+		for (i = 0; i < n; i++)
+			KUNIT_ASSERT_EQ_MSG(test, c[i], a[i] + b[i],
+					    "n=%u element %u", n, i);
+		KUNIT_ASSERT_EQ_MSG(test, c[n], 0x5a5a5a5aU,
+				    "n=%u wrote past the end", n);
+	}
+}
+
 /* Runs over @mem cut at @cuts (ascending byte offsets, last = total). */
 static void dmaadd_test_runs(struct kunit *test, struct dmaadd_runs *rl,
 			     u8 *mem, const size_t *cuts, unsigned int ncuts)
@@ -147,6 +186,7 @@ static void dmaadd_test_runs_compute_partial(struct kunit *test)
 static struct kunit_case dmaadd_engine_test_cases[] = {
 	KUNIT_CASE(dmaadd_test_add_i32_edges),
 	KUNIT_CASE(dmaadd_test_add_i32_unaligned),
+	KUNIT_CASE(dmaadd_test_add_i32_bursts),
 	KUNIT_CASE(dmaadd_test_runs_compute_split),
 	KUNIT_CASE(dmaadd_test_runs_compute_partial),
 	{}
