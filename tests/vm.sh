@@ -64,7 +64,8 @@
 #                           is SIGKILLed and counted failed; 0 = none (default)
 #   DMAADD_VM_APPEND        extra kernel command line options (all configs)
 #   DMAADD_VM_ONLY          comma-separated test programs to run in `check`
-#                           (e.g. fence_test,fuzz_test; default all)
+#                           (e.g. fence_test,fuzz_test; dmaadd-tool for the
+#                           dmaadd commands the docs show; default all)
 #   DMAADD_VM_INSMOD_ARGS   module parameters for `insmod dmaadd.ko`
 #   DMAADD_VM_MODULES       extra modules loaded first, dependencies resolved
 #                           from modules.dep (default "drm vgem")
