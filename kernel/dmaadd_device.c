@@ -23,35 +23,50 @@
 static DEFINE_IDA(dmaadd_ida);
 
 /*
- * The completion "interrupt". The engine finishes descriptors in the order
- * they were rung, so the finished one is the head of the queue.
+ * The completion "interrupt", for up to DMAADD_ENGINE_IRQ_MAX finished
+ * descriptors. The engine finishes descriptors in the order they were
+ * rung, so the finished ones are the head of the queue. One queue-lock
+ * hold and one clock read for all of them: the clock read is the fences'
+ * timestamp.
  */
-static void dmaadd_device_irq(void *data, dma_addr_t desc, u32 status)
+static void dmaadd_device_irq(void *data, const struct dmaadd_engine_done *done,
+			      unsigned int n)
 {
 	struct dmaadd_device *ddev = data;
-	struct dmaadd_job_refs refs;
-	struct dmaadd_job *job;
+	struct dmaadd_job *jobs[DMAADD_ENGINE_IRQ_MAX];
+	struct dmaadd_job_refs *refs = ddev->irq_refs;
+	unsigned int i, nr = 0;
+	ktime_t now;
 	bool cookie;
 
 	spin_lock(&ddev->queue_lock);
-	job = list_first_entry_or_null(&ddev->queue, struct dmaadd_job, node);
-	if (job && job->desc_dma == desc)
+	for (; nr < n; nr++) {
+		struct dmaadd_job *job;
+
+		job = list_first_entry_or_null(&ddev->queue, struct dmaadd_job,
+					       node);
+		if (!job || job->desc_dma != done[nr].desc)
+			break;
 		list_del(&job->node);
-	else
-		job = NULL;
+		jobs[nr] = job;
+	}
 	spin_unlock(&ddev->queue_lock);
 
-	if (!job) {
+	if (nr < n)
 		dev_err_ratelimited(ddev->dev, "completion for an unknown descriptor\n");
+	if (!nr)
 		return;
-	}
+
+	now = ktime_get();
 	cookie = dma_fence_begin_signalling();
-	dmaadd_job_complete(job, status, &refs);
+	for (i = 0; i < nr; i++)
+		dmaadd_job_complete(jobs[i], done[i].status, now, &refs[i]);
 	dma_fence_end_signalling(cookie);
-	dmaadd_job_put_refs(&refs);
+	for (i = 0; i < nr; i++)
+		dmaadd_job_put_refs(&refs[i]);
 
 	/* Last: device removal waits for this and may then free @ddev. */
-	if (atomic_dec_and_test(&ddev->active))
+	if (atomic_sub_and_test(nr, &ddev->active))
 		wake_up_all(&ddev->queue_wq);
 	else if (wq_has_sleeper(&ddev->queue_wq))	/* waiting for ring room */
 		wake_up(&ddev->queue_wq);
@@ -119,6 +134,7 @@ static void dmaadd_device_release(struct kref *ref)
 	ida_free(&dmaadd_ida, ddev->index);
 	put_device(ddev->dev);
 	mutex_destroy(&ddev->files_lock);
+	kfree(ddev->irq_refs);
 	kfree(ddev);
 }
 
@@ -153,6 +169,10 @@ struct dmaadd_device *dmaadd_device_create(struct device *dev, u32 backend)
 	snprintf(ddev->name, sizeof(ddev->name), "dmaadd%d", ddev->index);
 
 	ret = -ENOMEM;
+	ddev->irq_refs = kcalloc(DMAADD_ENGINE_IRQ_MAX, sizeof(*ddev->irq_refs),
+				 GFP_KERNEL);
+	if (!ddev->irq_refs)
+		goto err_free_index;
 	ddev->desc_pool = dma_pool_create("dmaadd-desc", dev,
 					  sizeof(struct dmaadd_hw_desc), 64, 0);
 	if (!ddev->desc_pool)
@@ -193,6 +213,7 @@ err_free_index:
 err_put_dev:
 	put_device(dev);
 	mutex_destroy(&ddev->files_lock);
+	kfree(ddev->irq_refs);
 	kfree(ddev);
 	return ERR_PTR(ret);
 }

@@ -19,6 +19,7 @@ struct device;
 struct dma_pool;
 struct dmaadd_engine;
 struct dmaadd_job;
+struct dmaadd_job_refs;
 
 struct dmaadd_device {
 	struct kref ref;
@@ -31,6 +32,8 @@ struct dmaadd_device {
 	struct dma_pool *desc_pool;	/* job descriptors */
 	struct dma_pool *seg_pool;	/* one-entry segment tables */
 	struct dmaadd_engine *engine;
+	/* What completed jobs hold, until the engine's "IRQ" drops it. */
+	struct dmaadd_job_refs *irq_refs;
 
 	spinlock_t queue_lock;		/* protects queue */
 	struct list_head queue;		/* jobs rung into the engine, in order */

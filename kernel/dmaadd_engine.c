@@ -22,6 +22,7 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -34,6 +35,7 @@
 #define DMAADD_ELEM_SIZE	4
 #define DMAADD_RUNS_MIN		64
 #define DMAADD_ENGINE_BURST	32	/* descriptors taken off the ring at once */
+#define DMAADD_ENGINE_IRQ_BYTES	SZ_64K	/* output moved before an interrupt */
 
 /* A run of memory the engine reached through the bus, in kernel space. */
 struct dmaadd_run {
@@ -343,9 +345,11 @@ static void dmaadd_runs_compute(const struct dmaadd_runs *runs, u64 len)
 	}
 }
 
-static u32 dmaadd_engine_run(struct dmaadd_engine *eng, dma_addr_t desc_addr)
+/* Run one descriptor; @len is set to the bytes it wrote, if any. */
+static u32 dmaadd_engine_run(struct dmaadd_engine *eng,
+			     struct iommu_domain *dom, dma_addr_t desc_addr,
+			     u64 *len_done)
 {
-	struct iommu_domain *dom = dmaadd_engine_domain(eng);
 	struct dmaadd_hw_desc desc;
 	u64 count, len;
 	__le32 status;
@@ -380,6 +384,7 @@ static u32 dmaadd_engine_run(struct dmaadd_engine *eng, dma_addr_t desc_addr)
 	}
 
 	dmaadd_runs_compute(eng->runs, len);
+	*len_done = len;
 	ret = DMAADD_HW_STATUS_DONE;
 
 write_status:
@@ -411,16 +416,38 @@ static bool dmaadd_engine_pending(struct dmaadd_engine *eng)
 static int dmaadd_engine_thread(void *data)
 {
 	struct dmaadd_engine *eng = data;
+	struct dmaadd_engine_done done[DMAADD_ENGINE_IRQ_MAX];
 	dma_addr_t descs[DMAADD_ENGINE_BURST];
-	unsigned int i, n;
+	struct iommu_domain *dom;
+	unsigned int i, n, nr_done;
+	u64 bytes, len;
 
 	while (!kthread_should_stop()) {
 		wait_event_idle(eng->wq,
 				dmaadd_engine_pending(eng) || kthread_should_stop());
-		while ((n = dmaadd_engine_pop(eng, descs, ARRAY_SIZE(descs))))
-			for (i = 0; i < n; i++)
-				eng->irq(eng->irq_data, descs[i],
-					 dmaadd_engine_run(eng, descs[i]));
+		dom = dmaadd_engine_domain(eng);
+		nr_done = 0;
+		bytes = 0;
+		while ((n = dmaadd_engine_pop(eng, descs, ARRAY_SIZE(descs)))) {
+			for (i = 0; i < n; i++) {
+				len = 0;
+				done[nr_done].desc = descs[i];
+				done[nr_done].status =
+					dmaadd_engine_run(eng, dom, descs[i],
+							  &len);
+				nr_done++;
+				bytes += len;
+				if (nr_done == ARRAY_SIZE(done) ||
+				    bytes >= DMAADD_ENGINE_IRQ_BYTES) {
+					eng->irq(eng->irq_data, done, nr_done);
+					nr_done = 0;
+					bytes = 0;
+				}
+			}
+		}
+		/* The ring ran empty. */
+		if (nr_done)
+			eng->irq(eng->irq_data, done, nr_done);
 	}
 	return 0;
 }

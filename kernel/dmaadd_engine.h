@@ -11,11 +11,26 @@
 struct device;
 struct dmaadd_engine;
 
+/* Most descriptors one completion "interrupt" reports. */
+#define DMAADD_ENGINE_IRQ_MAX	32
+
+/* A finished descriptor: its device address and DMAADD_HW_STATUS_*. */
+struct dmaadd_engine_done {
+	dma_addr_t desc;
+	u32 status;
+};
+
 /*
- * Completion "interrupt": called from the engine's context once per
- * descriptor, in ring order, with the DMAADD_HW_STATUS_* it finished with.
+ * Completion "interrupt", called from the engine's context with the
+ * descriptors finished since the last one, 1 .. DMAADD_ENGINE_IRQ_MAX of
+ * them, in ring order. Like a device with interrupt moderation, the engine
+ * raises it when its ring runs empty, when it has finished
+ * DMAADD_ENGINE_IRQ_MAX descriptors, or when the jobs finished since the
+ * last one have moved 64 KiB of output, whichever comes first.
  */
-typedef void (*dmaadd_engine_irq_t)(void *data, dma_addr_t desc, u32 status);
+typedef void (*dmaadd_engine_irq_t)(void *data,
+				    const struct dmaadd_engine_done *done,
+				    unsigned int n);
 
 struct dmaadd_engine *dmaadd_engine_create(struct device *dev,
 					   const char *name,

@@ -789,18 +789,18 @@ int dmaadd_job_submit_bufs(struct dmaadd_file *df, struct dmaadd_submit *args,
 /*
  * Called from the engine's completion, in submission order, inside the
  * fence signalling critical section: it allocates nothing and takes no
- * lock that is held while waiting for a fence. What the job still holds
- * moves to @refs, for dmaadd_job_put_refs() once outside that section:
- * from the moment completed_id moves, a new job may reuse the slot.
+ * lock that is held while waiting for a fence. @now (ktime_get() in the
+ * completion) is the fence's timestamp and ends the job's latency. What the
+ * job still holds moves to @refs, for dmaadd_job_put_refs() once outside
+ * that section: from the moment completed_id moves, a new job may reuse
+ * the slot.
  */
-void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
+void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status, ktime_t now,
 			 struct dmaadd_job_refs *refs)
 {
 	struct dmaadd_file *df = job->file;
 	struct dmaadd_device *ddev = df->ddev;
 	struct dma_fence *fence = job->fence;
-	/* One clock read: the latency and the fence's timestamp. */
-	ktime_t now = ktime_get();
 	u64 latency_ns = ktime_to_ns(now) - job->submit_ns;
 	u32 status;
 	int i;

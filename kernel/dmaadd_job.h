@@ -53,7 +53,7 @@ int dmaadd_job_submit_bufs(struct dmaadd_file *df, struct dmaadd_submit *args,
 			   struct dmaadd_buf *const bufs[DMAADD_HW_NR_OPS],
 			   bool nonblock, struct dma_fence **fence);
 int dmaadd_job_wait(struct dmaadd_file *df, struct dmaadd_wait *args);
-void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
+void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status, ktime_t now,
 			 struct dmaadd_job_refs *refs);
 void dmaadd_job_put_refs(struct dmaadd_job_refs *refs);
 void dmaadd_job_ring_work(struct work_struct *work);
