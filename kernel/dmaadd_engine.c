@@ -133,6 +133,23 @@ static int dmaadd_engine_access(struct dmaadd_engine *eng,
 	return 0;
 }
 
+/*
+ * The kernel address of a small object at a device address, if it lies in
+ * one page that translates; NULL otherwise (dmaadd_engine_access() then
+ * goes page by page, and faults where the bus would). Descriptors, segment
+ * table entries and status words are naturally aligned, so this is the
+ * usual case, and the object is then read or written with plain loads and
+ * stores rather than a byte-wise copy (which an emulating CPU runs a byte
+ * at a time).
+ */
+static void *dmaadd_engine_obj(struct dmaadd_engine *eng,
+			       struct iommu_domain *dom, u64 addr, size_t len)
+{
+	if (offset_in_page(addr) + len > PAGE_SIZE)
+		return NULL;
+	return dmaadd_engine_xlate(eng, dom, addr);
+}
+
 static int dmaadd_runs_grow(struct dmaadd_runs *rl)
 {
 	unsigned int cap = rl->cap ? rl->cap * 2 : DMAADD_RUNS_MIN;
@@ -203,10 +220,19 @@ static int dmaadd_engine_gather(struct dmaadd_engine *eng,
 	for (i = 0; i < nsegs && len; i++) {
 		u64 addr, slen, chunk;
 
-		ret = dmaadd_engine_access(eng, dom, table + i * sizeof(seg),
-					   &seg, sizeof(seg), false);
-		if (ret)
-			return ret;
+		const struct dmaadd_hw_seg *p;
+
+		p = dmaadd_engine_obj(eng, dom, table + i * sizeof(seg),
+				      sizeof(seg));
+		if (p) {
+			seg = *p;
+		} else {
+			ret = dmaadd_engine_access(eng, dom,
+						   table + i * sizeof(seg),
+						   &seg, sizeof(seg), false);
+			if (ret)
+				return ret;
+		}
 		addr = le64_to_cpu(seg.addr);
 		slen = le64_to_cpu(seg.len);
 		if (skip >= slen) {
@@ -350,13 +376,18 @@ static u32 dmaadd_engine_run(struct dmaadd_engine *eng,
 			     struct iommu_domain *dom, dma_addr_t desc_addr,
 			     u64 *len_done)
 {
+	const struct dmaadd_hw_desc *p;
 	struct dmaadd_hw_desc desc;
 	u64 count, len;
-	__le32 status;
+	__le32 status, *pstatus;
 	u32 ret;
 	int i, err;
 
-	if (dmaadd_engine_access(eng, dom, desc_addr, &desc, sizeof(desc), false))
+	p = dmaadd_engine_obj(eng, dom, desc_addr, sizeof(desc));
+	if (p)
+		desc = *p;
+	else if (dmaadd_engine_access(eng, dom, desc_addr, &desc, sizeof(desc),
+				      false))
 		return DMAADD_HW_STATUS_FAULT;
 
 	/* An injected bus error: as if a page of the data did not translate. */
@@ -389,9 +420,13 @@ static u32 dmaadd_engine_run(struct dmaadd_engine *eng,
 
 write_status:
 	status = cpu_to_le32(ret);
-	dmaadd_engine_access(eng, dom,
-			     desc_addr + offsetof(struct dmaadd_hw_desc, status),
-			     &status, sizeof(status), true);
+	desc_addr += offsetof(struct dmaadd_hw_desc, status);
+	pstatus = dmaadd_engine_obj(eng, dom, desc_addr, sizeof(status));
+	if (pstatus)
+		*pstatus = status;
+	else
+		dmaadd_engine_access(eng, dom, desc_addr, &status,
+				     sizeof(status), true);
 	return ret;
 }
 

@@ -481,13 +481,96 @@ static void __user *dmaadd_batch_elem(const struct dmaadd_submit_batch *args,
 	return u64_to_user_ptr(args->jobs_ptr + (u64)i * args->stride);
 }
 
+/*
+ * Read the batch's elements into @jobs, each by its own size. Returns 0, or
+ * an errno with args->error_index set to the element at fault.
+ */
+static int dmaadd_batch_read(struct dmaadd_submit_batch *args,
+			     struct dmaadd_submit *jobs)
+{
+	u32 esize;
+	unsigned int i;
+	int ret;
+
+	/*
+	 * The usual case, elements of this very struct back to back: one
+	 * copy, then per element what copy_struct_from_user() would do with
+	 * a size up to ours (clear the tail). Anything unusual, a fault
+	 * included, takes the element-by-element path, so the errno and the
+	 * index are the same either way.
+	 */
+	if (args->stride == sizeof(*jobs) &&
+	    !copy_from_user(jobs, u64_to_user_ptr(args->jobs_ptr),
+			    array_size(args->count, sizeof(*jobs)))) {
+		for (i = 0; i < args->count; i++) {
+			esize = jobs[i].size;
+			if (esize > sizeof(*jobs) ||
+			    esize < DMAADD_SUBMIT_SIZE_VER0) {
+				args->error_index = i;
+				return -EINVAL;
+			}
+			memset((void *)&jobs[i] + esize, 0,
+			       sizeof(*jobs) - esize);
+		}
+		return 0;
+	}
+
+	/* Each element keeps its own size in jobs[i].size. */
+	for (i = 0; i < args->count; i++) {
+		void __user *elem = dmaadd_batch_elem(args, i);
+
+		if (get_user(esize, (u32 __user *)elem))
+			ret = -EFAULT;
+		else if (esize > args->stride)
+			ret = -EINVAL;
+		else
+			ret = dmaadd_copy_args_min(&jobs[i], sizeof(jobs[i]),
+						   DMAADD_SUBMIT_SIZE_VER0,
+						   elem, &esize);
+		if (ret) {
+			args->error_index = i;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Write back what SUBMIT_BATCH returns per element: the job id, and the
+ * out-fence fd where the element's size has room for it. Only those two
+ * fields: the rest of each element is the caller's input.
+ */
+static int dmaadd_batch_write(const struct dmaadd_submit_batch *args,
+			      const struct dmaadd_submit *jobs)
+{
+	void __user *base = u64_to_user_ptr(args->jobs_ptr);
+	unsigned int i;
+
+	if (!user_access_begin(base, array_size(args->count, args->stride)))
+		return -EFAULT;
+	for (i = 0; i < args->count; i++) {
+		struct dmaadd_submit __user *elem = base + i * args->stride;
+
+		unsafe_put_user(jobs[i].job_id, &elem->job_id, err_fault);
+		if (jobs[i].size >= offsetofend(struct dmaadd_submit,
+						out_fence_fd))
+			unsafe_put_user(jobs[i].out_fence_fd,
+					&elem->out_fence_fd, err_fault);
+	}
+	user_access_end();
+	return 0;
+
+err_fault:
+	user_access_end();
+	return -EFAULT;
+}
+
 static int dmaadd_ioctl_submit_batch(struct dmaadd_file *df, struct file *filp,
 				     unsigned long arg)
 {
 	struct dmaadd_submit_batch args;
 	struct dmaadd_submit *jobs;
-	u32 usize, esize;
-	unsigned int i;
+	u32 usize;
 	int ret;
 
 	ret = dmaadd_copy_args(&args, sizeof(args), arg, &usize);
@@ -501,27 +584,14 @@ static int dmaadd_ioctl_submit_batch(struct dmaadd_file *df, struct file *filp,
 	    !IS_ALIGNED(args.stride, 8) || args.stride > SZ_4K)
 		return -EINVAL;
 
-	jobs = kvcalloc(args.count, sizeof(*jobs), GFP_KERNEL);
+	/* Not zeroed: reading the elements fills every byte. */
+	jobs = kvmalloc_array(args.count, sizeof(*jobs), GFP_KERNEL);
 	if (!jobs)
 		return -ENOMEM;
 
-	/* Each element keeps its own size in jobs[i].size. */
-	for (i = 0; i < args.count; i++) {
-		void __user *elem = dmaadd_batch_elem(&args, i);
-
-		if (get_user(esize, (u32 __user *)elem))
-			ret = -EFAULT;
-		else if (esize > args.stride)
-			ret = -EINVAL;
-		else
-			ret = dmaadd_copy_args_min(&jobs[i], sizeof(jobs[i]),
-						   DMAADD_SUBMIT_SIZE_VER0,
-						   elem, &esize);
-		if (ret) {
-			args.error_index = i;
-			goto out_report;
-		}
-	}
+	ret = dmaadd_batch_read(&args, jobs);
+	if (ret)
+		goto out_report;
 
 	ret = dmaadd_job_submit(df, jobs, args.count,
 				filp->f_flags & O_NONBLOCK, &args.error_index);
@@ -529,12 +599,7 @@ static int dmaadd_ioctl_submit_batch(struct dmaadd_file *df, struct file *filp,
 		goto out_report;
 
 	/* The jobs run whatever happens here; their ids are in the history. */
-	for (i = 0; i < args.count; i++) {
-		ret = dmaadd_copy_result((unsigned long)dmaadd_batch_elem(&args, i),
-					 &jobs[i], sizeof(jobs[i]), jobs[i].size);
-		if (ret)
-			break;
-	}
+	ret = dmaadd_batch_write(&args, jobs);
 	args.first_job_id = jobs[0].job_id;
 	if (!ret)
 		ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);

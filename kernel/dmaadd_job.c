@@ -206,8 +206,54 @@ static int dmaadd_job_check_args(const struct dmaadd_submit *args, u64 *len)
 	return 0;
 }
 
-/* Phase 1 for one job: checks, lookups and allocations. */
-static int dmaadd_job_prepare(struct dmaadd_file *df, struct dmaadd_job_req *req)
+static u32 dmaadd_job_handle(const struct dmaadd_submit *args, int op)
+{
+	switch (op) {
+	case DMAADD_HW_OP_A:
+		return args->a.handle;
+	case DMAADD_HW_OP_B:
+		return args->b.handle;
+	}
+	return args->c.handle;
+}
+
+/*
+ * Look up operand @op's handle. Batches tend to use the same few buffers
+ * over and over: a handle this job's earlier operands or the previous job
+ * (@prev) already resolved is taken from there, with a reference of its
+ * own, without the handle table's lock. Their references keep the buffer
+ * alive; a BUF_FREE racing with the SUBMIT is then simply ordered after it.
+ */
+static struct dmaadd_buf *dmaadd_job_lookup(struct dmaadd_file *df,
+					    struct dmaadd_job_req *req,
+					    const struct dmaadd_job_req *prev,
+					    int op)
+{
+	u32 handle = dmaadd_job_handle(req->args, op);
+	const struct dmaadd_job_req *from;
+	int i;
+
+	for (from = req; from; from = from == req ? prev : NULL) {
+		for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
+			if (from == req && i == op)
+				break;
+			if (!from->bufs[i] ||
+			    dmaadd_job_handle(from->args, i) != handle)
+				continue;
+			req->read_only[op] = from->read_only[i];
+			dmaadd_buf_get(from->bufs[i]);
+			return from->bufs[i];
+		}
+	}
+	return dmaadd_file_get_buf(df, handle, &req->read_only[op]);
+}
+
+/*
+ * Phase 1 for one job: checks, lookups and allocations. @prev is the
+ * previous job of the batch, prepared, or NULL.
+ */
+static int dmaadd_job_prepare(struct dmaadd_file *df, struct dmaadd_job_req *req,
+			      const struct dmaadd_job_req *prev)
 {
 	struct dmaadd_submit *args = req->args;
 	const struct dmaadd_operand *ops[DMAADD_HW_NR_OPS] = {
@@ -225,8 +271,7 @@ static int dmaadd_job_prepare(struct dmaadd_file *df, struct dmaadd_job_req *req
 	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
 		/* The copying path brings its own buffers, not handles. */
 		if (!req->bufs[i])
-			req->bufs[i] = dmaadd_file_get_buf(df, ops[i]->handle,
-							   &req->read_only[i]);
+			req->bufs[i] = dmaadd_job_lookup(df, req, prev, i);
 		if (!req->bufs[i])
 			return -ENOENT;
 		if (ops[i]->offset + req->len > req->bufs[i]->size)
@@ -644,7 +689,7 @@ static int dmaadd_job_submit_reqs(struct dmaadd_file *df,
 
 	*error_index = count;
 	for (i = 0; i < count; i++) {
-		ret = dmaadd_job_prepare(df, &reqs[i]);
+		ret = dmaadd_job_prepare(df, &reqs[i], i ? &reqs[i - 1] : NULL);
 		if (ret) {
 			*error_index = i;
 			count = i + 1;	/* what there is to undo */
@@ -745,14 +790,14 @@ int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
 	int ret;
 
 	if (count > 1) {
-		reqs = kvcalloc(count, sizeof(*reqs), GFP_KERNEL);
+		reqs = kvmalloc_array(count, sizeof(*reqs), GFP_KERNEL);
 		if (!reqs) {
 			*error_index = count;
 			return -ENOMEM;
 		}
 	}
 	for (i = 0; i < count; i++)
-		reqs[i].args = &args[i];
+		reqs[i] = (struct dmaadd_job_req){ .args = &args[i] };
 	ret = dmaadd_job_submit_reqs(df, reqs, count, nonblock, error_index);
 	if (reqs != &one)
 		kvfree(reqs);
