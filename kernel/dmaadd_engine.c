@@ -36,6 +36,7 @@
 #define DMAADD_RUNS_MIN		64
 #define DMAADD_ENGINE_BURST	32	/* descriptors taken off the ring at once */
 #define DMAADD_ENGINE_IRQ_BYTES	SZ_64K	/* output moved before an interrupt */
+#define DMAADD_TLB_SIZE		16	/* translations the engine caches */
 
 /* A run of memory the engine reached through the bus, in kernel space. */
 struct dmaadd_run {
@@ -47,6 +48,16 @@ struct dmaadd_runs {
 	struct dmaadd_run *run;
 	unsigned int nr;
 	unsigned int cap;
+};
+
+/*
+ * A cached translation of one device page: what an IOTLB does. Valid while
+ * @gen equals the engine's, which moves at every completion interrupt.
+ */
+struct dmaadd_tlb_entry {
+	u64 pfn;		/* device address >> PAGE_SHIFT */
+	void *va;		/* kernel address of the page it translates to */
+	unsigned long gen;
 };
 
 /* Where the engine is in one operand's runs. */
@@ -71,6 +82,9 @@ struct dmaadd_engine {
 
 	atomic_t fault_in;	/* the n-th next descriptor faults (test hook) */
 
+	struct dmaadd_tlb_entry tlb[DMAADD_TLB_SIZE];
+	unsigned long tlb_gen;	/* 0 is never valid */
+
 	struct dmaadd_runs runs[DMAADD_HW_NR_OPS];
 };
 
@@ -89,12 +103,26 @@ bool dmaadd_engine_iommu(struct dmaadd_engine *eng)
 	return dmaadd_engine_domain(eng);
 }
 
-/* Bus translation of one device address; NULL if the device would fault. */
+/*
+ * Bus translation of one device address; NULL if the device would fault.
+ *
+ * Translations are cached per page, as an IOTLB would, from one completion
+ * interrupt to the next only. That is what keeps the cache right without
+ * hearing about unmaps: every address the engine translates is one a
+ * descriptor it has not reported yet points to, and that job holds its
+ * buffers, so their mappings stay put until the interrupt that reports it,
+ * which empties the cache. Failed translations are never cached.
+ */
 static void *dmaadd_engine_xlate(struct dmaadd_engine *eng,
 				 struct iommu_domain *dom, u64 addr)
 {
+	u64 pfn = addr >> PAGE_SHIFT;
+	struct dmaadd_tlb_entry *e = &eng->tlb[pfn % DMAADD_TLB_SIZE];
 	phys_addr_t phys;
 	struct page *page;
+
+	if (e->gen == eng->tlb_gen && e->pfn == pfn)
+		return e->va + offset_in_page(addr);
 
 	if (dom) {
 		phys = iommu_iova_to_phys(dom, addr);
@@ -108,7 +136,23 @@ static void *dmaadd_engine_xlate(struct dmaadd_engine *eng,
 	page = pfn_to_page(PHYS_PFN(phys));
 	if (PageHighMem(page))
 		return NULL;
+	/* Cacheable when the device page is exactly one CPU page. */
+	if (offset_in_page(phys) == offset_in_page(addr)) {
+		e->pfn = pfn;
+		e->va = page_address(page);
+		e->gen = eng->tlb_gen;
+	}
 	return page_address(page) + offset_in_page(phys);
+}
+
+/* Raise the completion "interrupt"; the jobs' mappings may go after it. */
+static void dmaadd_engine_irq(struct dmaadd_engine *eng,
+			      const struct dmaadd_engine_done *done,
+			      unsigned int n)
+{
+	if (!++eng->tlb_gen)
+		eng->tlb_gen = 1;
+	eng->irq(eng->irq_data, done, n);
 }
 
 /* Read or write a small structure at a device address, page by page. */
@@ -474,7 +518,7 @@ static int dmaadd_engine_thread(void *data)
 				bytes += len;
 				if (nr_done == ARRAY_SIZE(done) ||
 				    bytes >= DMAADD_ENGINE_IRQ_BYTES) {
-					eng->irq(eng->irq_data, done, nr_done);
+					dmaadd_engine_irq(eng, done, nr_done);
 					nr_done = 0;
 					bytes = 0;
 				}
@@ -482,7 +526,7 @@ static int dmaadd_engine_thread(void *data)
 		}
 		/* The ring ran empty. */
 		if (nr_done)
-			eng->irq(eng->irq_data, done, nr_done);
+			dmaadd_engine_irq(eng, done, nr_done);
 	}
 	return 0;
 }
@@ -567,6 +611,7 @@ struct dmaadd_engine *dmaadd_engine_create(struct device *dev,
 		return ERR_PTR(-ENOMEM);
 
 	eng->dev = dev;
+	eng->tlb_gen = 1;
 	eng->irq = irq;
 	eng->irq_data = irq_data;
 	spin_lock_init(&eng->ring_lock);
