@@ -61,21 +61,7 @@ FIXTURE_TEARDOWN(debugfs)
 /* The whole of one of the device's debugfs files, in self->text. */
 static int read_text(const char *dir, const char *name, char *text)
 {
-	char path[128];
-	size_t len = 0;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while (len < TEXT_MAX - 1 &&
-	       (n = read(fd, text + len, TEXT_MAX - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	text[len] = '\0';
-	return 0;
+	return read_text_file(dir, name, text, TEXT_MAX);
 }
 
 /* One counter of "stats"; -1 if it is not there. */

@@ -174,6 +174,29 @@ static inline int live_settle(unsigned int index, const struct live *want)
 	return -1;
 }
 
+/*
+ * Reads the whole of @dir/@name (a debugfs or tracefs file) into @text, at
+ * most @max - 1 bytes, NUL-terminated: 0 or -1.
+ */
+static inline int read_text_file(const char *dir, const char *name,
+				 char *text, size_t max)
+{
+	char path[256];
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (len < max - 1 && (n = read(fd, text + len, max - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	text[len] = '\0';
+	return 0;
+}
+
 /* Writes @value to a sysfs, procfs or debugfs file: 0 or -1. */
 static inline int write_str(const char *path, const char *value)
 {

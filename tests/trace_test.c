@@ -72,21 +72,7 @@ static int write_file(const char *dir, const char *name, const char *value)
 /* The instance's trace so far, as one string in self->text. */
 static int read_trace(const char *inst, char *text)
 {
-	char path[256];
-	size_t len = 0;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/trace", inst);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while (len < TRACE_MAX - 1 &&
-	       (n = read(fd, text + len, TRACE_MAX - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	text[len] = '\0';
-	return 0;
+	return read_text_file(inst, "trace", text, TRACE_MAX);
 }
 
 FIXTURE_SETUP(trace)
