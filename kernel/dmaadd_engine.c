@@ -17,6 +17,7 @@
  */
 
 #include <linux/dma-direct.h>
+#include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/kthread.h>
@@ -33,21 +34,21 @@
 
 #define DMAADD_RING_SIZE	1024
 #define DMAADD_ELEM_SIZE	4
-#define DMAADD_RUNS_MIN		64
 #define DMAADD_ENGINE_BURST	32	/* descriptors taken off the ring at once */
 #define DMAADD_ENGINE_IRQ_BYTES	SZ_64K	/* output moved before an interrupt */
 #define DMAADD_TLB_SIZE		16	/* translations the engine caches */
 
-/* A run of memory the engine reached through the bus, in kernel space. */
-struct dmaadd_run {
-	void *va;
-	size_t len;
-};
-
-struct dmaadd_runs {
-	struct dmaadd_run *run;
-	unsigned int nr;
-	unsigned int cap;
+/*
+ * Where the engine is in one operand: its segment table, walked in order.
+ * The engine keeps no list of what it translated, only this cursor, so it
+ * never allocates: it runs on the path that signals fences.
+ */
+struct dmaadd_cursor {
+	u64 table;		/* device address of the segment table */
+	u32 nsegs;
+	u32 idx;		/* next segment to read */
+	u64 addr;		/* device address of the next byte */
+	u64 left;		/* bytes left in the current segment */
 };
 
 /*
@@ -58,13 +59,6 @@ struct dmaadd_tlb_entry {
 	u64 pfn;		/* device address >> PAGE_SHIFT */
 	void *va;		/* kernel address of the page it translates to */
 	unsigned long gen;
-};
-
-/* Where the engine is in one operand's runs. */
-struct dmaadd_stream {
-	const struct dmaadd_runs *runs;
-	unsigned int idx;
-	size_t off;
 };
 
 struct dmaadd_engine {
@@ -84,8 +78,6 @@ struct dmaadd_engine {
 
 	struct dmaadd_tlb_entry tlb[DMAADD_TLB_SIZE];
 	unsigned long tlb_gen;	/* 0 is never valid */
-
-	struct dmaadd_runs runs[DMAADD_HW_NR_OPS];
 };
 
 static struct iommu_domain *dmaadd_engine_domain(struct dmaadd_engine *eng)
@@ -194,142 +186,118 @@ static void *dmaadd_engine_obj(struct dmaadd_engine *eng,
 	return dmaadd_engine_xlate(eng, dom, addr);
 }
 
-static int dmaadd_runs_grow(struct dmaadd_runs *rl)
+/* Read the next segment table entry; -EINVAL past the table's end. */
+static int dmaadd_cursor_next_seg(struct dmaadd_engine *eng,
+				  struct iommu_domain *dom,
+				  struct dmaadd_cursor *cur)
 {
-	unsigned int cap = rl->cap ? rl->cap * 2 : DMAADD_RUNS_MIN;
-	struct dmaadd_run *run;
+	u64 at = cur->table + (u64)cur->idx * sizeof(struct dmaadd_hw_seg);
+	const struct dmaadd_hw_seg *p;
+	struct dmaadd_hw_seg seg;
+	int ret;
 
-	run = kvmalloc_array(cap, sizeof(*run), GFP_KERNEL);
-	if (!run)
-		return -ENOMEM;
-	if (rl->nr)
-		memcpy(run, rl->run, rl->nr * sizeof(*run));
-	kvfree(rl->run);
-	rl->run = run;
-	rl->cap = cap;
+	if (cur->idx == cur->nsegs)
+		return -EINVAL;
+	p = dmaadd_engine_obj(eng, dom, at, sizeof(seg));
+	if (p) {
+		seg = *p;
+	} else {
+		ret = dmaadd_engine_access(eng, dom, at, &seg, sizeof(seg),
+					   false);
+		if (ret)
+			return ret;
+	}
+	cur->idx++;
+	cur->addr = le64_to_cpu(seg.addr);
+	cur->left = le64_to_cpu(seg.len);
 	return 0;
 }
 
-/* Translate [addr, addr + len) and append it to @rl, merging neighbours. */
-static int dmaadd_runs_add(struct dmaadd_engine *eng, struct iommu_domain *dom,
-			   struct dmaadd_runs *rl, u64 addr, u64 len)
+/* Point @cur at byte op->offset of the operand. */
+static int dmaadd_cursor_init(struct dmaadd_engine *eng,
+			      struct iommu_domain *dom,
+			      const struct dmaadd_hw_operand *op,
+			      struct dmaadd_cursor *cur)
 {
-	u64 end;
+	u64 skip = le64_to_cpu(op->offset);
 	int ret;
 
-	if (check_add_overflow(addr, len, &end))
+	cur->table = le64_to_cpu(op->segs);
+	cur->nsegs = le32_to_cpu(op->nsegs);
+	cur->idx = 0;
+	cur->left = 0;
+	for (;;) {
+		ret = dmaadd_cursor_next_seg(eng, dom, cur);
+		if (ret)
+			return ret;
+		if (skip < cur->left)
+			break;
+		skip -= cur->left;
+	}
+	cur->addr += skip;
+	cur->left -= skip;
+	return 0;
+}
+
+/*
+ * The next piece of the operand, at most @max bytes within one device
+ * page: its kernel address in *@va. Return: its length, or a negative
+ * errno (-EFAULT: does not translate, -EINVAL: past the segment table).
+ */
+static long dmaadd_cursor_map(struct dmaadd_engine *eng,
+			      struct iommu_domain *dom,
+			      struct dmaadd_cursor *cur, u64 max, void **va)
+{
+	u64 n;
+	int ret;
+
+	while (!cur->left) {
+		ret = dmaadd_cursor_next_seg(eng, dom, cur);
+		if (ret)
+			return ret;
+	}
+	if (check_add_overflow(cur->addr, cur->left, &n))
 		return -EFAULT;
+	n = min3(max, cur->left, (u64)(PAGE_SIZE - offset_in_page(cur->addr)));
+	*va = dmaadd_engine_xlate(eng, dom, cur->addr);
+	if (!*va)
+		return -EFAULT;
+	return n;
+}
 
+static void dmaadd_cursor_advance(struct dmaadd_cursor *cur, u64 n)
+{
+	cur->addr += n;
+	cur->left -= n;
+}
+
+/*
+ * Check that @len bytes of the operand translate, touching nothing: a
+ * fault must leave memory untouched, so every address is translated
+ * before the first byte is written.
+ */
+static int dmaadd_engine_probe(struct dmaadd_engine *eng,
+			       struct iommu_domain *dom,
+			       const struct dmaadd_hw_operand *op, u64 len)
+{
+	struct dmaadd_cursor cur;
+	void *va;
+	long n;
+	int ret;
+
+	ret = dmaadd_cursor_init(eng, dom, op, &cur);
+	if (ret)
+		return ret;
 	while (len) {
-		size_t chunk = min_t(u64, len, PAGE_SIZE - offset_in_page(addr));
-		void *va = dmaadd_engine_xlate(eng, dom, addr);
-		struct dmaadd_run *last = rl->nr ? &rl->run[rl->nr - 1] : NULL;
-
-		if (!va)
-			return -EFAULT;
-		if (last && last->va + last->len == va) {
-			last->len += chunk;
-		} else {
-			if (rl->nr == rl->cap) {
-				ret = dmaadd_runs_grow(rl);
-				if (ret)
-					return ret;
-			}
-			rl->run[rl->nr].va = va;
-			rl->run[rl->nr].len = chunk;
-			rl->nr++;
-		}
-		addr += chunk;
-		len -= chunk;
-		if (!(rl->nr % 1024))
+		n = dmaadd_cursor_map(eng, dom, &cur, len, &va);
+		if (n < 0)
+			return n;
+		dmaadd_cursor_advance(&cur, n);
+		len -= n;
+		if (!(len & (SZ_4M - 1)))
 			cond_resched();
 	}
 	return 0;
-}
-
-/* Walk one operand's segment table and collect @len bytes of it. */
-static int dmaadd_engine_gather(struct dmaadd_engine *eng,
-				struct iommu_domain *dom,
-				const struct dmaadd_hw_operand *op, u64 len,
-				struct dmaadd_runs *rl)
-{
-	u64 table = le64_to_cpu(op->segs);
-	u64 skip = le64_to_cpu(op->offset);
-	u32 nsegs = le32_to_cpu(op->nsegs);
-	struct dmaadd_hw_seg seg;
-	u32 i;
-	int ret;
-
-	rl->nr = 0;
-	for (i = 0; i < nsegs && len; i++) {
-		u64 addr, slen, chunk;
-
-		const struct dmaadd_hw_seg *p;
-
-		p = dmaadd_engine_obj(eng, dom, table + i * sizeof(seg),
-				      sizeof(seg));
-		if (p) {
-			seg = *p;
-		} else {
-			ret = dmaadd_engine_access(eng, dom,
-						   table + i * sizeof(seg),
-						   &seg, sizeof(seg), false);
-			if (ret)
-				return ret;
-		}
-		addr = le64_to_cpu(seg.addr);
-		slen = le64_to_cpu(seg.len);
-		if (skip >= slen) {
-			skip -= slen;
-			continue;
-		}
-		addr += skip;
-		slen -= skip;
-		skip = 0;
-		chunk = min(slen, len);
-		ret = dmaadd_runs_add(eng, dom, rl, addr, chunk);
-		if (ret)
-			return ret;
-		len -= chunk;
-	}
-	/* The descriptor asks for more than its segments hold. */
-	return len ? -EINVAL : 0;
-}
-
-static size_t dmaadd_stream_avail(const struct dmaadd_stream *s)
-{
-	return s->runs->run[s->idx].len - s->off;
-}
-
-static void *dmaadd_stream_ptr(const struct dmaadd_stream *s)
-{
-	return s->runs->run[s->idx].va + s->off;
-}
-
-static void dmaadd_stream_advance(struct dmaadd_stream *s, size_t len)
-{
-	s->off += len;
-	if (s->off == s->runs->run[s->idx].len) {
-		s->idx++;
-		s->off = 0;
-	}
-}
-
-/* Byte-wise transfer for an element that straddles two runs. */
-static void dmaadd_stream_copy(struct dmaadd_stream *s, void *buf, size_t len,
-			       bool write)
-{
-	u8 *p = buf;
-
-	while (len--) {
-		u8 *q = dmaadd_stream_ptr(s);
-
-		if (write)
-			*q = *p++;
-		else
-			*p++ = *q;
-		dmaadd_stream_advance(s, 1);
-	}
 }
 
 #define DMAADD_LANE_LOW		0x7fffffff7fffffffULL
@@ -380,39 +348,86 @@ static void dmaadd_add_i32(void *c, const void *a, const void *b, size_t n)
 			      get_unaligned((const u32 *)b), (u32 *)c);
 }
 
-/* c = a + b over @len bytes of the three operands' runs. */
-static void dmaadd_runs_compute(const struct dmaadd_runs *runs, u64 len)
+/* Byte-wise transfer for an element that straddles two pages or segments. */
+static int dmaadd_cursor_copy(struct dmaadd_engine *eng,
+			      struct iommu_domain *dom,
+			      struct dmaadd_cursor *cur, u8 *buf, size_t len,
+			      bool write)
 {
-	struct dmaadd_stream a = { .runs = &runs[DMAADD_HW_OP_A] };
-	struct dmaadd_stream b = { .runs = &runs[DMAADD_HW_OP_B] };
-	struct dmaadd_stream c = { .runs = &runs[DMAADD_HW_OP_C] };
+	void *va;
+	long n;
 
+	while (len--) {
+		n = dmaadd_cursor_map(eng, dom, cur, 1, &va);
+		if (n < 0)
+			return n;
+		if (write)
+			*(u8 *)va = *buf++;
+		else
+			*buf++ = *(u8 *)va;
+		dmaadd_cursor_advance(cur, 1);
+	}
+	return 0;
+}
+
+/*
+ * c = a + b over @len bytes, walking the three operands' segment tables
+ * again, page by page. dmaadd_engine_probe() has translated all of it and
+ * the job holds its buffers, so nothing fails here but a descriptor or a
+ * segment table that changed under the engine.
+ */
+static int dmaadd_engine_compute(struct dmaadd_engine *eng,
+				 struct iommu_domain *dom,
+				 const struct dmaadd_hw_desc *desc, u64 len)
+{
+	struct dmaadd_cursor cur[DMAADD_HW_NR_OPS];
+	void *va[DMAADD_HW_NR_OPS];
+	long got;
+	u64 n;
+	int i, ret;
+
+	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
+		ret = dmaadd_cursor_init(eng, dom, &desc->op[i], &cur[i]);
+		if (ret)
+			return ret;
+	}
 	while (len) {
-		size_t n = min3(dmaadd_stream_avail(&a), dmaadd_stream_avail(&b),
-				dmaadd_stream_avail(&c));
-
-		n = min_t(u64, n, len);
+		n = len;
+		for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
+			got = dmaadd_cursor_map(eng, dom, &cur[i], n, &va[i]);
+			if (got < 0)
+				return got;
+			n = got;
+		}
 		n = round_down(n, DMAADD_ELEM_SIZE);
 		if (n) {
-			dmaadd_add_i32(dmaadd_stream_ptr(&c),
-				       dmaadd_stream_ptr(&a),
-				       dmaadd_stream_ptr(&b),
-				       n / DMAADD_ELEM_SIZE);
-			dmaadd_stream_advance(&a, n);
-			dmaadd_stream_advance(&b, n);
-			dmaadd_stream_advance(&c, n);
+			dmaadd_add_i32(va[DMAADD_HW_OP_C], va[DMAADD_HW_OP_A],
+				       va[DMAADD_HW_OP_B], n / DMAADD_ELEM_SIZE);
+			for (i = 0; i < DMAADD_HW_NR_OPS; i++)
+				dmaadd_cursor_advance(&cur[i], n);
 		} else {
 			u32 x, y;
 
 			n = DMAADD_ELEM_SIZE;
-			dmaadd_stream_copy(&a, &x, n, false);
-			dmaadd_stream_copy(&b, &y, n, false);
+			ret = dmaadd_cursor_copy(eng, dom, &cur[DMAADD_HW_OP_A],
+						 (u8 *)&x, n, false);
+			if (!ret)
+				ret = dmaadd_cursor_copy(eng, dom,
+							 &cur[DMAADD_HW_OP_B],
+							 (u8 *)&y, n, false);
+			if (ret)
+				return ret;
 			x += y;
-			dmaadd_stream_copy(&c, &x, n, true);
+			ret = dmaadd_cursor_copy(eng, dom, &cur[DMAADD_HW_OP_C],
+						 (u8 *)&x, n, true);
+			if (ret)
+				return ret;
 		}
 		len -= n;
-		cond_resched();
+		if (!(len & (SZ_1M - 1)))
+			cond_resched();
 	}
+	return 0;
 }
 
 /* Run one descriptor; @len is set to the bytes it wrote, if any. */
@@ -449,16 +464,17 @@ static u32 dmaadd_engine_run(struct dmaadd_engine *eng,
 
 	/* Translate everything first: a fault must leave memory untouched. */
 	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
-		err = dmaadd_engine_gather(eng, dom, &desc.op[i], len,
-					   &eng->runs[i]);
-		if (err) {
-			ret = err == -EFAULT ? DMAADD_HW_STATUS_FAULT :
-					       DMAADD_HW_STATUS_INVALID;
-			goto write_status;
-		}
+		err = dmaadd_engine_probe(eng, dom, &desc.op[i], len);
+		if (err)
+			break;
 	}
-
-	dmaadd_runs_compute(eng->runs, len);
+	if (!err)
+		err = dmaadd_engine_compute(eng, dom, &desc, len);
+	if (err) {
+		ret = err == -EFAULT ? DMAADD_HW_STATUS_FAULT :
+				       DMAADD_HW_STATUS_INVALID;
+		goto write_status;
+	}
 	*len_done = len;
 	ret = DMAADD_HW_STATUS_DONE;
 
@@ -502,8 +518,16 @@ static int dmaadd_engine_thread(void *data)
 	u64 bytes, len;
 
 	while (!kthread_should_stop()) {
+		bool cookie;
+
 		wait_event_idle(eng->wq,
 				dmaadd_engine_pending(eng) || kthread_should_stop());
+		/*
+		 * Every job fence waits for what follows: lockdep checks that
+		 * none of it allocates or takes a lock that is held while
+		 * waiting for a fence.
+		 */
+		cookie = dma_fence_begin_signalling();
 		dom = dmaadd_engine_domain(eng);
 		nr_done = 0;
 		bytes = 0;
@@ -527,6 +551,7 @@ static int dmaadd_engine_thread(void *data)
 		/* The ring ran empty. */
 		if (nr_done)
 			dmaadd_engine_irq(eng, done, nr_done);
+		dma_fence_end_signalling(cookie);
 	}
 	return 0;
 }
@@ -604,7 +629,7 @@ struct dmaadd_engine *dmaadd_engine_create(struct device *dev,
 					   void *irq_data)
 {
 	struct dmaadd_engine *eng;
-	int i, ret;
+	int ret;
 
 	eng = kzalloc(sizeof(*eng), GFP_KERNEL);
 	if (!eng)
@@ -616,34 +641,20 @@ struct dmaadd_engine *dmaadd_engine_create(struct device *dev,
 	eng->irq_data = irq_data;
 	spin_lock_init(&eng->ring_lock);
 	init_waitqueue_head(&eng->wq);
-	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
-		ret = dmaadd_runs_grow(&eng->runs[i]);
-		if (ret)
-			goto err_free_runs;
-	}
 
 	eng->thread = kthread_run(dmaadd_engine_thread, eng, "%s", name);
 	if (IS_ERR(eng->thread)) {
 		ret = PTR_ERR(eng->thread);
-		goto err_free_runs;
+		kfree(eng);
+		return ERR_PTR(ret);
 	}
 	return eng;
-
-err_free_runs:
-	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
-		kvfree(eng->runs[i].run);
-	kfree(eng);
-	return ERR_PTR(ret);
 }
 
 /* The caller guarantees that no descriptor is queued or in progress. */
 void dmaadd_engine_destroy(struct dmaadd_engine *eng)
 {
-	int i;
-
 	kthread_stop(eng->thread);
-	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
-		kvfree(eng->runs[i].run);
 	kfree(eng);
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit tests of the engine's arithmetic: the two-lanes-per-u64 int32 add
- * and the walk over runs of memory whose boundaries split elements.
+ * and the walk over segments whose boundaries split elements.
  * Included at the end of dmaadd_engine.c when the kernel has KUnit.
  *
  * Copyright (C) 2026 The dmaadd authors
@@ -97,36 +97,56 @@ static void dmaadd_test_add_i32_bursts(struct kunit *test)
 	}
 }
 
-/* Runs over @mem cut at @cuts (ascending byte offsets, last = total). */
-static void dmaadd_test_runs(struct kunit *test, struct dmaadd_runs *rl,
+/*
+ * A segment table describing @mem cut at @cuts (ascending byte offsets,
+ * last = total), as the device sees it without an IOMMU: kmalloc() memory
+ * is lowmem, so its device addresses are its physical addresses.
+ */
+static void dmaadd_test_segs(struct kunit *test, struct dmaadd_hw_operand *op,
 			     u8 *mem, const size_t *cuts, unsigned int ncuts)
 {
+	struct dmaadd_hw_seg *segs;
 	size_t start = 0;
 	unsigned int i;
 
-	rl->run = kunit_kcalloc(test, ncuts, sizeof(*rl->run), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, rl->run);
-	rl->nr = ncuts;
-	rl->cap = ncuts;
+	segs = kunit_kcalloc(test, ncuts, sizeof(*segs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, segs);
 	for (i = 0; i < ncuts; i++) {
-		rl->run[i].va = mem + start;
-		rl->run[i].len = cuts[i] - start;
+		segs[i].addr = cpu_to_le64(virt_to_phys(mem + start));
+		segs[i].len = cpu_to_le64(cuts[i] - start);
 		start = cuts[i];
 	}
+	op->segs = cpu_to_le64(virt_to_phys(segs));
+	op->nsegs = cpu_to_le32(ncuts);
+	op->offset = 0;
+}
+
+/* An engine that only translates: no thread, no IOMMU, no DMA offset. */
+static struct dmaadd_engine *dmaadd_test_engine(struct kunit *test)
+{
+	struct dmaadd_engine *eng = kunit_kzalloc(test, sizeof(*eng), GFP_KERNEL);
+	struct device *dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, eng);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	eng->dev = dev;
+	eng->tlb_gen = 1;
+	return eng;
 }
 
 /*
- * Three operands whose runs are cut at different odd byte offsets: every
- * element that straddles a boundary takes the byte-wise path, the rest
- * the vector one, and the result is the same.
+ * Three operands whose segments are cut at different odd byte offsets:
+ * every element that straddles a boundary takes the byte-wise path, the
+ * rest the vector one, and the result is the same.
  */
-static void dmaadd_test_runs_compute_split(struct kunit *test)
+static void dmaadd_test_compute_split(struct kunit *test)
 {
 	enum { N = 41, LEN = N * 4 };
 	static const size_t cut_a[] = { 1, 7, 8, 64, 65, 130, LEN };
 	static const size_t cut_b[] = { 3, 50, 51, 52, 99, LEN };
 	static const size_t cut_c[] = { 2, 5, 77, 160, LEN };
-	struct dmaadd_runs runs[DMAADD_HW_NR_OPS] = {};
+	struct dmaadd_engine *eng = dmaadd_test_engine(test);
+	struct dmaadd_hw_desc desc = {};
 	u32 *a, *b, *c;
 	unsigned int i;
 
@@ -140,24 +160,28 @@ static void dmaadd_test_runs_compute_split(struct kunit *test)
 		a[i] = 0x10000001U * i + 0x7ffffff0U;
 		b[i] = 0xfedcba98U - 3 * i;
 	}
-	dmaadd_test_runs(test, &runs[DMAADD_HW_OP_A], (u8 *)a, cut_a,
+	dmaadd_test_segs(test, &desc.op[DMAADD_HW_OP_A], (u8 *)a, cut_a,
 			 ARRAY_SIZE(cut_a));
-	dmaadd_test_runs(test, &runs[DMAADD_HW_OP_B], (u8 *)b, cut_b,
+	dmaadd_test_segs(test, &desc.op[DMAADD_HW_OP_B], (u8 *)b, cut_b,
 			 ARRAY_SIZE(cut_b));
-	dmaadd_test_runs(test, &runs[DMAADD_HW_OP_C], (u8 *)c, cut_c,
+	dmaadd_test_segs(test, &desc.op[DMAADD_HW_OP_C], (u8 *)c, cut_c,
 			 ARRAY_SIZE(cut_c));
 
-	dmaadd_runs_compute(runs, LEN);
+	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
+		KUNIT_ASSERT_EQ(test, 0, dmaadd_engine_probe(eng, NULL,
+							     &desc.op[i], LEN));
+	KUNIT_ASSERT_EQ(test, 0, dmaadd_engine_compute(eng, NULL, &desc, LEN));
 	for (i = 0; i < N; i++)
 		KUNIT_EXPECT_EQ_MSG(test, c[i], a[i] + b[i], "element %u", i);
 }
 
 /* A shorter length stops exactly there: the rest of c is untouched. */
-static void dmaadd_test_runs_compute_partial(struct kunit *test)
+static void dmaadd_test_compute_partial(struct kunit *test)
 {
 	enum { N = 16, LEN = N * 4 };
 	static const size_t cut[] = { 5, 33, LEN };
-	struct dmaadd_runs runs[DMAADD_HW_NR_OPS] = {};
+	struct dmaadd_engine *eng = dmaadd_test_engine(test);
+	struct dmaadd_hw_desc desc = {};
 	u32 *a, *b, *c;
 	unsigned int i;
 
@@ -173,22 +197,41 @@ static void dmaadd_test_runs_compute_partial(struct kunit *test)
 		b[i] = 100 * i;
 	}
 	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
-		dmaadd_test_runs(test, &runs[i], (u8 *)(i == 0 ? a : i == 1 ? b : c),
+		dmaadd_test_segs(test, &desc.op[i],
+				 (u8 *)(i == 0 ? a : i == 1 ? b : c),
 				 cut, ARRAY_SIZE(cut));
 
-	dmaadd_runs_compute(runs, 9 * 4);
+	KUNIT_ASSERT_EQ(test, 0, dmaadd_engine_compute(eng, NULL, &desc, 9 * 4));
 	for (i = 0; i < 9; i++)
 		KUNIT_EXPECT_EQ(test, c[i], 101 * i);
 	for (; i < N; i++)
 		KUNIT_EXPECT_EQ(test, c[i], 0xeeeeeeeeU);
 }
 
+/* Past the end of the segment table is an invalid descriptor, not a read. */
+static void dmaadd_test_probe_short_table(struct kunit *test)
+{
+	enum { LEN = 64 };
+	static const size_t cut[] = { 16, 40 };
+	struct dmaadd_engine *eng = dmaadd_test_engine(test);
+	struct dmaadd_hw_operand op = {};
+	u8 *mem = kunit_kzalloc(test, LEN, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, mem);
+	dmaadd_test_segs(test, &op, mem, cut, ARRAY_SIZE(cut));
+	KUNIT_EXPECT_EQ(test, 0, dmaadd_engine_probe(eng, NULL, &op, 40));
+	KUNIT_EXPECT_EQ(test, -EINVAL, dmaadd_engine_probe(eng, NULL, &op, 44));
+	op.offset = cpu_to_le64(40);
+	KUNIT_EXPECT_EQ(test, -EINVAL, dmaadd_engine_probe(eng, NULL, &op, 4));
+}
+
 static struct kunit_case dmaadd_engine_test_cases[] = {
 	KUNIT_CASE(dmaadd_test_add_i32_edges),
 	KUNIT_CASE(dmaadd_test_add_i32_unaligned),
 	KUNIT_CASE(dmaadd_test_add_i32_bursts),
-	KUNIT_CASE(dmaadd_test_runs_compute_split),
-	KUNIT_CASE(dmaadd_test_runs_compute_partial),
+	KUNIT_CASE(dmaadd_test_compute_split),
+	KUNIT_CASE(dmaadd_test_compute_partial),
+	KUNIT_CASE(dmaadd_test_probe_short_table),
 	{}
 };
 
