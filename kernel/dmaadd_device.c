@@ -34,7 +34,7 @@ static void dmaadd_device_irq(void *data, const struct dmaadd_engine_done *done,
 {
 	struct dmaadd_device *ddev = data;
 	struct dmaadd_job *jobs[DMAADD_ENGINE_IRQ_MAX];
-	struct dmaadd_job_refs *refs = ddev->irq_refs;
+	struct llist_node *refs[DMAADD_ENGINE_IRQ_MAX];
 	unsigned int i, nr = 0;
 	ktime_t now;
 	bool cookie;
@@ -60,10 +60,10 @@ static void dmaadd_device_irq(void *data, const struct dmaadd_engine_done *done,
 	now = ktime_get();
 	cookie = dma_fence_begin_signalling();
 	for (i = 0; i < nr; i++)
-		dmaadd_job_complete(jobs[i], done[i].status, now, &refs[i]);
+		refs[i] = dmaadd_job_complete(jobs[i], done[i].status, now);
 	dma_fence_end_signalling(cookie);
-	for (i = 0; i < nr; i++)
-		dmaadd_job_put_refs(&refs[i]);
+	/* What the jobs held is dropped by the free work, never here. */
+	dmaadd_job_free(refs, nr);
 
 	/* Last: device removal waits for this and may then free @ddev. */
 	if (atomic_sub_and_test(nr, &ddev->active))
@@ -77,46 +77,37 @@ static void dmaadd_device_irq(void *data, const struct dmaadd_engine_done *done,
  * @ddev: device
  * @jobs: jobs with their descriptors filled in and synced
  * @n: how many, at most DMAADD_DEVICE_RING_MAX
- * @wait: sleep (uninterruptibly) while the ring is full
  *
  * The jobs join the device queue and the engine's ring in one go, with one
- * doorbell wake-up.
+ * doorbell wake-up. Never sleeps.
  *
- * Return: the number of jobs rung, fewer than @n only without @wait when
- * the ring filled up.
+ * Return: the number of jobs rung, fewer than @n when the ring filled up.
  */
 unsigned int dmaadd_device_queue(struct dmaadd_device *ddev,
-				 struct dmaadd_job *const *jobs, unsigned int n,
-				 bool wait)
+				 struct dmaadd_job *const *jobs, unsigned int n)
 {
 	dma_addr_t descs[DMAADD_DEVICE_RING_MAX];
-	unsigned int done = 0, i, k;
+	unsigned int i, k;
 
 	if (WARN_ON(n > ARRAY_SIZE(descs)))
 		n = ARRAY_SIZE(descs);
 
-	while (done < n) {
-		spin_lock(&ddev->queue_lock);
-		/* Only rings under queue_lock take space: it stays there. */
-		k = min(n - done, dmaadd_engine_ring_space(ddev->engine));
-		for (i = 0; i < k; i++) {
-			struct dmaadd_job *job = jobs[done + i];
+	spin_lock(&ddev->queue_lock);
+	/* Only rings under queue_lock take space: it stays there. */
+	k = min(n, dmaadd_engine_ring_space(ddev->engine));
+	for (i = 0; i < k; i++) {
+		struct dmaadd_job *job = jobs[i];
 
-			descs[i] = job->desc_dma;
-			list_add_tail(&job->node, &ddev->queue);
-			/* Before the doorbell: the job may complete at once. */
-			trace_dmaadd_job_start(job);
-		}
-		atomic_add(k, &ddev->active);
-		if (k)
-			WARN_ON(dmaadd_engine_doorbell(ddev->engine, descs, k));
-		spin_unlock(&ddev->queue_lock);
-		done += k;
-		if (done == n || !wait)
-			break;
-		wait_event(ddev->queue_wq, !dmaadd_engine_ring_full(ddev->engine));
+		descs[i] = job->desc_dma;
+		list_add_tail(&job->node, &ddev->queue);
+		/* Before the doorbell: the job may complete at once. */
+		trace_dmaadd_job_start(job);
 	}
-	return done;
+	atomic_add(k, &ddev->active);
+	if (k)
+		WARN_ON(dmaadd_engine_doorbell(ddev->engine, descs, k));
+	spin_unlock(&ddev->queue_lock);
+	return k;
 }
 
 void dmaadd_device_get(struct dmaadd_device *ddev)
@@ -134,7 +125,6 @@ static void dmaadd_device_release(struct kref *ref)
 	ida_free(&dmaadd_ida, ddev->index);
 	put_device(ddev->dev);
 	mutex_destroy(&ddev->files_lock);
-	kfree(ddev->irq_refs);
 	kfree(ddev);
 }
 
@@ -169,10 +159,6 @@ struct dmaadd_device *dmaadd_device_create(struct device *dev, u32 backend)
 	snprintf(ddev->name, sizeof(ddev->name), "dmaadd%d", ddev->index);
 
 	ret = -ENOMEM;
-	ddev->irq_refs = kcalloc(DMAADD_ENGINE_IRQ_MAX, sizeof(*ddev->irq_refs),
-				 GFP_KERNEL);
-	if (!ddev->irq_refs)
-		goto err_free_index;
 	ddev->desc_pool = dma_pool_create("dmaadd-desc", dev,
 					  sizeof(struct dmaadd_hw_desc), 64, 0);
 	if (!ddev->desc_pool)
@@ -213,7 +199,6 @@ err_free_index:
 err_put_dev:
 	put_device(dev);
 	mutex_destroy(&ddev->files_lock);
-	kfree(ddev->irq_refs);
 	kfree(ddev);
 	return ERR_PTR(ret);
 }

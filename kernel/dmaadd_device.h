@@ -19,7 +19,6 @@ struct device;
 struct dma_pool;
 struct dmaadd_engine;
 struct dmaadd_job;
-struct dmaadd_job_refs;
 
 struct dmaadd_device {
 	struct kref ref;
@@ -32,8 +31,6 @@ struct dmaadd_device {
 	struct dma_pool *desc_pool;	/* job descriptors */
 	struct dma_pool *seg_pool;	/* one-entry segment tables */
 	struct dmaadd_engine *engine;
-	/* What completed jobs hold, until the engine's "IRQ" drops it. */
-	struct dmaadd_job_refs *irq_refs;
 
 	spinlock_t queue_lock;		/* protects queue */
 	struct list_head queue;		/* jobs rung into the engine, in order */
@@ -61,7 +58,6 @@ void dmaadd_device_put(struct dmaadd_device *ddev);
 #define DMAADD_DEVICE_RING_MAX	32	/* jobs per dmaadd_device_queue() */
 
 unsigned int dmaadd_device_queue(struct dmaadd_device *ddev,
-				 struct dmaadd_job *const *jobs, unsigned int n,
-				 bool wait);
+				 struct dmaadd_job *const *jobs, unsigned int n);
 
 #endif /* __DMAADD_DEVICE_H__ */

@@ -286,25 +286,25 @@ static const struct dma_buf_ops dmaadd_dmabuf_ops = {
 };
 
 /**
- * dmaadd_dmabuf_export() - export an allocated buffer as a dma-buf fd
+ * dmaadd_dmabuf_export() - export an allocated buffer as a dma-buf
  * @buf: buffer of kind DMAADD_BUF_KIND_ALLOC
  * @read_only: open the dma-buf O_RDONLY
  *
- * Return: the new fd (O_CLOEXEC), -EINVAL for other kinds, or an error.
+ * Return: the dma-buf, which the caller installs in an fd (or puts), or
+ * ERR_PTR: -EINVAL for other kinds, or the export's error.
  */
-int dmaadd_dmabuf_export(struct dmaadd_buf *buf, bool read_only)
+struct dma_buf *dmaadd_dmabuf_export(struct dmaadd_buf *buf, bool read_only)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct dmaadd_export *exp;
 	struct dma_buf *dmabuf;
-	int fd;
 
 	if (buf->kind != DMAADD_BUF_KIND_ALLOC)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 
 	exp = kzalloc(sizeof(*exp), GFP_KERNEL);
 	if (!exp)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	mutex_init(&exp->lock);
 	INIT_LIST_HEAD(&exp->attachments);
 	dmaadd_buf_get(buf);
@@ -320,13 +320,8 @@ int dmaadd_dmabuf_export(struct dmaadd_buf *buf, bool read_only)
 		dmaadd_buf_put(buf);
 		mutex_destroy(&exp->lock);
 		kfree(exp);
-		return PTR_ERR(dmabuf);
 	}
-
-	fd = dma_buf_fd(dmabuf, O_CLOEXEC);
-	if (fd < 0)
-		dma_buf_put(dmabuf);	/* releases exp and the reference */
-	return fd;
+	return dmabuf;
 }
 
 /**

@@ -8,10 +8,11 @@
 
 #include <linux/types.h>
 
+struct dma_buf;
 struct dmaadd_buf;
 struct dmaadd_device;
 
-int dmaadd_dmabuf_export(struct dmaadd_buf *buf, bool read_only);
+struct dma_buf *dmaadd_dmabuf_export(struct dmaadd_buf *buf, bool read_only);
 struct dmaadd_buf *dmaadd_dmabuf_import(struct dmaadd_device *ddev, int fd,
 					bool *read_only);
 void dmaadd_dmabuf_release_import(struct dmaadd_buf *buf);

@@ -22,6 +22,7 @@
 #include "dmaadd_debugfs.h"
 #include "dmaadd_device.h"
 #include "dmaadd_drv.h"
+#include "dmaadd_fence.h"
 
 #define DMAADD_DRV_NAME		"dmaadd"
 #define DMAADD_MAX_PLATFORM	16
@@ -37,6 +38,7 @@ MODULE_PARM_DESC(max_buffer_mb, "Largest buffer ALLOC accepts, in MiB (default 2
 static struct platform_device **dmaadd_pdevs;
 
 struct workqueue_struct *dmaadd_wq;
+struct workqueue_struct *dmaadd_ring_wq;
 
 u64 dmaadd_max_buffer_size(void)
 {
@@ -143,6 +145,17 @@ static int __init dmaadd_init(void)
 	dmaadd_wq = alloc_workqueue("dmaadd", WQ_UNBOUND, 0);
 	if (!dmaadd_wq)
 		return -ENOMEM;
+	/*
+	 * Fences wait for the ring work, and memory reclaim may wait for
+	 * fences: it needs a rescuer thread, like drm_sched's submit_wq.
+	 */
+	dmaadd_ring_wq = alloc_workqueue("dmaadd-ring",
+					 WQ_UNBOUND | WQ_MEM_RECLAIM | WQ_HIGHPRI,
+					 0);
+	if (!dmaadd_ring_wq) {
+		destroy_workqueue(dmaadd_wq);
+		return -ENOMEM;
+	}
 	dmaadd_debugfs_init();
 
 	ret = platform_driver_register(&dmaadd_platform_driver);
@@ -174,6 +187,7 @@ err_unregister_platform_driver:
 	platform_driver_unregister(&dmaadd_platform_driver);
 err_destroy_wq:
 	dmaadd_debugfs_exit();
+	destroy_workqueue(dmaadd_ring_wq);
 	destroy_workqueue(dmaadd_wq);
 	return ret;
 }
@@ -183,8 +197,14 @@ static void __exit dmaadd_exit(void)
 	pci_unregister_driver(&dmaadd_pci_driver);
 	dmaadd_unregister_pdevs(nr_platform);
 	platform_driver_unregister(&dmaadd_platform_driver);
-	/* Last file references may still be dropped from ring work. */
+	/*
+	 * Last file references may still be dropped from the ring work and
+	 * the free work; the last fence's module reference from the fence
+	 * free work, which may still be returning.
+	 */
+	destroy_workqueue(dmaadd_ring_wq);
 	destroy_workqueue(dmaadd_wq);
+	dmaadd_fence_exit();
 	dmaadd_debugfs_exit();
 }
 

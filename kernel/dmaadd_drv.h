@@ -9,8 +9,10 @@
 
 struct workqueue_struct;
 
-/* Runs the files' ring work; drained before the module goes away. */
+/* Drops completed jobs' references; drained before the module goes away. */
 extern struct workqueue_struct *dmaadd_wq;
+/* Rings staged jobs: part of fence signalling, so WQ_MEM_RECLAIM. */
+extern struct workqueue_struct *dmaadd_ring_wq;
 
 u64 dmaadd_max_buffer_size(void);
 

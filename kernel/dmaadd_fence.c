@@ -7,22 +7,49 @@
  * likes. So the fence carries its own lock and timeline name, and a
  * reference on the module, whose code its ops are.
  *
+ * That reference must not be dropped by the fence's own release callback:
+ * the callback is module text, and the instructions after a final
+ * module_put() would run in memory that rmmod may already have freed. The
+ * release only queues the fence; a work item frees it and drops the module
+ * reference, and dmaadd_fence_exit() - from module_exit, which can only run
+ * once the last reference is gone - waits for that work item to return.
+ *
  * Copyright (C) 2026 The dmaadd authors
  */
 
 #include <linux/dma-fence.h>
+#include <linux/llist.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "dmaadd_fence.h"
 
 struct dmaadd_fence {
-	struct dma_fence base;		/* first: freed with kfree_rcu() */
+	struct dma_fence base;		/* first: freed with dma_fence_free() */
 	spinlock_t lock;
 	char timeline[16];
+	struct llist_node free_node;	/* on dmaadd_fence_free_list */
+	/* The caller's private data (dmaadd_fence_priv()) follows. */
+	u64 priv[];
 };
+
+static LLIST_HEAD(dmaadd_fence_free_list);
+
+static void dmaadd_fence_free_work_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&dmaadd_fence_free_list);
+	struct dmaadd_fence *f, *next;
+
+	llist_for_each_entry_safe(f, next, list, free_node) {
+		dma_fence_free(&f->base);
+		module_put(THIS_MODULE);
+	}
+}
+
+static DECLARE_WORK(dmaadd_fence_free_work, dmaadd_fence_free_work_fn);
 
 static const char *dmaadd_fence_driver_name(struct dma_fence *fence)
 {
@@ -34,10 +61,13 @@ static const char *dmaadd_fence_timeline_name(struct dma_fence *fence)
 	return container_of(fence, struct dmaadd_fence, base)->timeline;
 }
 
+/* Any context: the last dma_fence_put() may come from an interrupt. */
 static void dmaadd_fence_release(struct dma_fence *fence)
 {
-	dma_fence_free(fence);
-	module_put(THIS_MODULE);
+	struct dmaadd_fence *f = container_of(fence, struct dmaadd_fence, base);
+
+	if (llist_add(&f->free_node, &dmaadd_fence_free_list))
+		schedule_work(&dmaadd_fence_free_work);
 }
 
 static const struct dma_fence_ops dmaadd_fence_ops = {
@@ -48,17 +78,31 @@ static const struct dma_fence_ops dmaadd_fence_ops = {
 
 /**
  * dmaadd_fence_alloc() - memory for a job's fence
+ * @priv_size: bytes of private data to allocate with it
  *
  * Called from an ioctl of an open device file, which holds the module.
  *
  * Return: an uninitialised fence, or NULL.
  */
-struct dma_fence *dmaadd_fence_alloc(void)
+struct dma_fence *dmaadd_fence_alloc(size_t priv_size)
 {
-	/* Not zeroed: dmaadd_fence_init() sets every field that is read. */
-	struct dmaadd_fence *f = kmalloc(sizeof(*f), GFP_KERNEL);
+	struct dmaadd_fence *f;
 
+	/* Not zeroed: dmaadd_fence_init() sets every field that is read. */
+	f = kmalloc(struct_size(f, priv, DIV_ROUND_UP(priv_size, sizeof(u64))),
+		    GFP_KERNEL);
 	return f ? &f->base : NULL;
+}
+
+/**
+ * dmaadd_fence_priv() - the private data allocated with a fence
+ * @fence: a fence from dmaadd_fence_alloc()
+ *
+ * Return: @priv_size bytes that live as long as the fence.
+ */
+void *dmaadd_fence_priv(struct dma_fence *fence)
+{
+	return container_of(fence, struct dmaadd_fence, base)->priv;
 }
 
 /**
@@ -69,7 +113,7 @@ struct dma_fence *dmaadd_fence_alloc(void)
  * @seqno: sequence number in @context
  *
  * From here on the fence holds a reference on the module until its last
- * dma_fence_put().
+ * dma_fence_put(), and the free work after it.
  */
 void dmaadd_fence_init(struct dma_fence *fence, const char *timeline,
 		       u64 context, u64 seqno)
@@ -86,4 +130,13 @@ void dmaadd_fence_init(struct dma_fence *fence, const char *timeline,
 void dmaadd_fence_free_unused(struct dma_fence *fence)
 {
 	kfree(container_of(fence, struct dmaadd_fence, base));
+}
+
+/*
+ * Module exit: every fence is gone (each held the module), but the work
+ * item that dropped the last reference may still be returning.
+ */
+void dmaadd_fence_exit(void)
+{
+	flush_work(&dmaadd_fence_free_work);
 }

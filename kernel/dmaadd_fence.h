@@ -9,9 +9,11 @@
 
 struct dma_fence;
 
-struct dma_fence *dmaadd_fence_alloc(void);
+struct dma_fence *dmaadd_fence_alloc(size_t priv_size);
+void *dmaadd_fence_priv(struct dma_fence *fence);
 void dmaadd_fence_init(struct dma_fence *fence, const char *timeline,
 		       u64 context, u64 seqno);
 void dmaadd_fence_free_unused(struct dma_fence *fence);
+void dmaadd_fence_exit(void);
 
 #endif /* __DMAADD_FENCE_H__ */

@@ -10,9 +10,10 @@
  * Copyright (C) 2026 The dmaadd authors
  */
 
+#include <linux/dma-buf.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
-#include <linux/fdtable.h>
+#include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sizes.h>
@@ -85,29 +86,37 @@ struct dmaadd_buf *dmaadd_file_get_buf(struct dmaadd_file *df, u32 handle,
 	return buf;
 }
 
-/* Give @buf (whose reference the table takes over) a new handle. */
-static int dmaadd_file_add_buf(struct dmaadd_file *df, struct dmaadd_buf *buf,
-			       bool read_only, u32 *handle)
+/*
+ * Handles are published only once the ioctl that makes one cannot fail
+ * any more: a handle is first reserved (an XA_ZERO_ENTRY, which lookups,
+ * BUF_FREE and the iterators do not see), the result is copied out, and
+ * only then the buffer is stored. Another thread guessing the number can
+ * neither free the buffer under the ioctl nor see a handle that is about
+ * to be taken back.
+ */
+static int dmaadd_file_reserve_handle(struct dmaadd_file *df, u32 *handle)
 {
-	void *entry = xa_tag_pointer(buf, read_only ? DMAADD_HANDLE_READ_ONLY : 0);
 	int ret;
 
-	ret = xa_alloc(&df->bufs, handle, entry, XA_LIMIT(1, DMAADD_MAX_HANDLE),
+	ret = xa_alloc(&df->bufs, handle, NULL, XA_LIMIT(1, DMAADD_MAX_HANDLE),
 		       GFP_KERNEL);
-	if (ret)
-		return ret == -EBUSY ? -ENOMEM : ret;
-	return 0;
+	return ret == -EBUSY ? -ENOMEM : ret;
 }
 
-/* Undo dmaadd_file_add_buf(), unless another thread already freed it. */
-static void dmaadd_file_remove_buf(struct dmaadd_file *df,
-				   struct dmaadd_buf *buf, u32 handle)
+/* Give a reserved handle its buffer, whose reference the table takes. */
+static void dmaadd_file_publish_handle(struct dmaadd_file *df, u32 handle,
+				       struct dmaadd_buf *buf, bool read_only)
 {
-	void *entry = xa_load(&df->bufs, handle);
+	void *entry = xa_tag_pointer(buf, read_only ? DMAADD_HANDLE_READ_ONLY : 0);
 
-	if (xa_untag_pointer(entry) == buf &&
-	    xa_cmpxchg(&df->bufs, handle, entry, NULL, 0) == entry)
-		dmaadd_buf_put(buf);
+	/* The reserved slot exists: storing into it allocates nothing. */
+	WARN_ON(xa_is_err(xa_store(&df->bufs, handle, entry, GFP_KERNEL)));
+}
+
+/* Undo dmaadd_file_reserve_handle(). */
+static void dmaadd_file_unreserve_handle(struct dmaadd_file *df, u32 handle)
+{
+	xa_release(&df->bufs, handle);
 }
 
 static int dmaadd_file_open(struct inode *inode, struct file *filp)
@@ -127,6 +136,7 @@ static int dmaadd_file_open(struct inode *inode, struct file *filp)
 	mutex_init(&df->ring_lock);
 	INIT_WORK(&df->ring_work, dmaadd_job_ring_work);
 	init_waitqueue_head(&df->wq);
+	init_waitqueue_head(&df->release_wq);
 	atomic64_set(&df->wake_at, DMAADD_WAKE_NONE);
 	df->next_id = 1;
 	df->fence_context = dma_fence_context_alloc(1);
@@ -167,6 +177,24 @@ static int dmaadd_file_release(struct inode *inode, struct file *filp)
 }
 
 /*
+ * Copy in an extensible argument struct whose first member is its size
+ * @usize, already fetched from userspace once: the struct's own copy of
+ * the field is overwritten with it, so that a second fetch by a racing
+ * writer is never what the kernel trusts.
+ */
+static int dmaadd_copy_struct(void *karg, size_t ksize, void __user *uarg,
+			      u32 usize)
+{
+	int ret;
+
+	ret = copy_struct_from_user(karg, ksize, uarg, usize);
+	if (ret)
+		return ret;
+	*(u32 *)karg = usize;
+	return 0;
+}
+
+/*
  * Copy in an extensible argument struct whose first member is its size,
  * which must be at least @minsize (the struct's first version).
  */
@@ -180,7 +208,7 @@ static int dmaadd_copy_args_min(void *karg, size_t ksize, size_t minsize,
 		return -EFAULT;
 	if (size < minsize)
 		return -EINVAL;
-	ret = copy_struct_from_user(karg, ksize, uarg, size);
+	ret = dmaadd_copy_struct(karg, ksize, uarg, size);
 	if (ret)
 		return ret;
 	*usize = size;
@@ -254,16 +282,18 @@ static int dmaadd_ioctl_buf_alloc(struct dmaadd_file *df, unsigned long arg)
 	if (ret)
 		goto err_put_buf;
 
-	ret = dmaadd_file_add_buf(df, buf, false, &handle);
+	ret = dmaadd_file_reserve_handle(df, &handle);
 	if (ret)
 		goto err_put_buf;
-
 	args.handle = handle;
 	args.mmap_offset = (u64)handle << DMAADD_MMAP_SHIFT;
 	ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);
-	if (ret)
-		dmaadd_file_remove_buf(df, buf, handle);
-	return ret;
+	if (ret) {
+		dmaadd_file_unreserve_handle(df, handle);
+		goto err_put_buf;
+	}
+	dmaadd_file_publish_handle(df, handle, buf, false);
+	return 0;
 
 err_put_buf:
 	dmaadd_buf_put(buf);
@@ -281,7 +311,12 @@ static int dmaadd_ioctl_buf_free(struct dmaadd_file *df, unsigned long arg)
 	if (ret)
 		return ret;
 
-	buf = xa_untag_pointer(xa_erase(&df->bufs, args.handle));
+	/* A reserved handle reads as NULL and stays reserved. */
+	xa_lock(&df->bufs);
+	buf = xa_untag_pointer(xa_load(&df->bufs, args.handle));
+	if (buf)
+		__xa_erase(&df->bufs, args.handle);
+	xa_unlock(&df->bufs);
 	if (!buf)
 		return -ENOENT;
 	dmaadd_buf_put(buf);
@@ -291,6 +326,7 @@ static int dmaadd_ioctl_buf_free(struct dmaadd_file *df, unsigned long arg)
 static int dmaadd_ioctl_buf_export(struct dmaadd_file *df, unsigned long arg)
 {
 	struct dmaadd_buf_export args;
+	struct dma_buf *dmabuf;
 	struct dmaadd_buf *buf;
 	bool read_only;
 	u32 usize;
@@ -309,31 +345,43 @@ static int dmaadd_ioctl_buf_export(struct dmaadd_file *df, unsigned long arg)
 		dmaadd_buf_put(buf);
 		return -EACCES;
 	}
-	fd = dmaadd_dmabuf_export(buf, args.flags & DMAADD_EXPORT_READ_ONLY);
+	dmabuf = dmaadd_dmabuf_export(buf, args.flags & DMAADD_EXPORT_READ_ONLY);
 	dmaadd_buf_put(buf);
-	if (fd < 0)
-		return fd;
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
 
+	/* The fd is installed last, once nothing can fail any more. */
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_put_dmabuf;
+	}
 	args.fd = fd;
 	ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);
-	if (ret)
-		close_fd(fd);
+	if (ret) {
+		put_unused_fd(fd);
+		goto err_put_dmabuf;
+	}
+	fd_install(fd, dmabuf->file);
+	return 0;
+
+err_put_dmabuf:
+	dma_buf_put(dmabuf);
 	return ret;
 }
 
-/* The handle this file already has for @buf, upgraded to writable. */
+/* The handle this file already has for @buf, and its table entry. */
 static bool dmaadd_file_find_buf(struct dmaadd_file *df, struct dmaadd_buf *buf,
-				 bool read_only, u32 *handle)
+				 u32 *handle, void **entry)
 {
 	unsigned long index;
-	void *entry;
+	void *e;
 
-	xa_for_each(&df->bufs, index, entry) {
-		if (xa_untag_pointer(entry) != buf)
+	xa_for_each(&df->bufs, index, e) {
+		if (xa_untag_pointer(e) != buf)
 			continue;
-		if (!read_only && xa_pointer_tag(entry))
-			xa_cmpxchg(&df->bufs, index, entry, buf, GFP_KERNEL);
 		*handle = index;
+		*entry = e;
 		return true;
 	}
 	return false;
@@ -343,7 +391,8 @@ static int dmaadd_ioctl_buf_import(struct dmaadd_file *df, unsigned long arg)
 {
 	struct dmaadd_buf_import args;
 	struct dmaadd_buf *buf;
-	bool read_only, added = false;
+	bool read_only, found;
+	void *entry = NULL;
 	u32 usize, handle;
 	int ret;
 
@@ -357,26 +406,41 @@ static int dmaadd_ioctl_buf_import(struct dmaadd_file *df, unsigned long arg)
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
+	/*
+	 * One handle per buffer and file: the lock orders imports of the
+	 * same buffer, from the lookup to the handle's publication. Our
+	 * reference keeps @buf alive throughout, whatever BUF_FREE does.
+	 */
 	mutex_lock(&df->import_lock);
-	if (dmaadd_file_find_buf(df, buf, read_only, &handle)) {
-		dmaadd_buf_put(buf);
-	} else {
-		ret = dmaadd_file_add_buf(df, buf, read_only, &handle);
-		if (ret) {
-			mutex_unlock(&df->import_lock);
-			dmaadd_buf_put(buf);
-			return ret;
-		}
-		added = true;
+	found = dmaadd_file_find_buf(df, buf, &handle, &entry);
+	if (!found) {
+		ret = dmaadd_file_reserve_handle(df, &handle);
+		if (ret)
+			goto out_unlock;
 	}
-	mutex_unlock(&df->import_lock);
 
 	args.handle = handle;
 	args.length = buf->size;
 	args.mmap_offset = (u64)handle << DMAADD_MMAP_SHIFT;
 	ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);
-	if (ret && added)
-		dmaadd_file_remove_buf(df, buf, handle);
+	if (ret) {
+		if (!found)
+			dmaadd_file_unreserve_handle(df, handle);
+		goto out_unlock;
+	}
+
+	if (!found) {
+		dmaadd_file_publish_handle(df, handle, buf, read_only);
+		buf = NULL;	/* the handle's reference now */
+	} else if (!read_only && xa_pointer_tag(entry)) {
+		/* A writable import upgrades a read-only handle. */
+		xa_cmpxchg(&df->bufs, handle, entry, xa_untag_pointer(entry),
+			   GFP_KERNEL);
+	}
+out_unlock:
+	mutex_unlock(&df->import_lock);
+	if (buf)
+		dmaadd_buf_put(buf);
 	return ret;
 }
 
@@ -403,16 +467,20 @@ static int dmaadd_ioctl_buf_userptr(struct dmaadd_file *df, unsigned long arg)
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
-	ret = dmaadd_file_add_buf(df, buf, false, &handle);
-	if (ret) {
-		dmaadd_buf_put(buf);
-		return ret;
-	}
-
+	ret = dmaadd_file_reserve_handle(df, &handle);
+	if (ret)
+		goto err_put_buf;
 	args.handle = handle;
 	ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);
-	if (ret)
-		dmaadd_file_remove_buf(df, buf, handle);
+	if (ret) {
+		dmaadd_file_unreserve_handle(df, handle);
+		goto err_put_buf;
+	}
+	dmaadd_file_publish_handle(df, handle, buf, false);
+	return 0;
+
+err_put_buf:
+	dmaadd_buf_put(buf);
 	return ret;
 }
 
@@ -442,20 +510,10 @@ static int dmaadd_ioctl_buf_query(struct dmaadd_file *df, unsigned long arg)
 	return dmaadd_copy_result(arg, &args, sizeof(args), usize);
 }
 
-/* The out-fence fds of jobs whose results userspace never got. */
-static void dmaadd_close_out_fences(struct dmaadd_submit *jobs,
-				    unsigned int count)
-{
-	unsigned int i;
-
-	for (i = 0; i < count; i++)
-		if (jobs[i].flags & DMAADD_SUBMIT_OUT_FENCE)
-			close_fd(jobs[i].out_fence_fd);
-}
-
 static int dmaadd_ioctl_submit(struct dmaadd_file *df, struct file *filp,
 			       unsigned long arg)
 {
+	struct dmaadd_submit_user out = { .jobs = (void __user *)arg };
 	struct dmaadd_submit args;
 	u32 usize, error_index;
 	int ret;
@@ -464,15 +522,9 @@ static int dmaadd_ioctl_submit(struct dmaadd_file *df, struct file *filp,
 				   (void __user *)arg, &usize);
 	if (ret)
 		return ret;
-	ret = dmaadd_job_submit(df, &args, 1, filp->f_flags & O_NONBLOCK,
-				&error_index);
-	if (ret)
-		return ret;
-	/* The job runs whatever happens here; its id is in the history. */
-	ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);
-	if (ret)
-		dmaadd_close_out_fences(&args, 1);
-	return ret;
+	/* Writes job_id and out_fence_fd before it commits anything. */
+	return dmaadd_job_submit(df, &args, 1, filp->f_flags & O_NONBLOCK,
+				 &error_index, &out);
 }
 
 static void __user *dmaadd_batch_elem(const struct dmaadd_submit_batch *args,
@@ -515,18 +567,17 @@ static int dmaadd_batch_read(struct dmaadd_submit_batch *args,
 		return 0;
 	}
 
-	/* Each element keeps its own size in jobs[i].size. */
+	/* Each element keeps its own size, fetched once, in jobs[i].size. */
 	for (i = 0; i < args->count; i++) {
 		void __user *elem = dmaadd_batch_elem(args, i);
 
 		if (get_user(esize, (u32 __user *)elem))
 			ret = -EFAULT;
-		else if (esize > args->stride)
+		else if (esize > args->stride || esize < DMAADD_SUBMIT_SIZE_VER0)
 			ret = -EINVAL;
 		else
-			ret = dmaadd_copy_args_min(&jobs[i], sizeof(jobs[i]),
-						   DMAADD_SUBMIT_SIZE_VER0,
-						   elem, &esize);
+			ret = dmaadd_copy_struct(&jobs[i], sizeof(jobs[i]),
+						 elem, esize);
 		if (ret) {
 			args->error_index = i;
 			return ret;
@@ -535,39 +586,10 @@ static int dmaadd_batch_read(struct dmaadd_submit_batch *args,
 	return 0;
 }
 
-/*
- * Write back what SUBMIT_BATCH returns per element: the job id, and the
- * out-fence fd where the element's size has room for it. Only those two
- * fields: the rest of each element is the caller's input.
- */
-static int dmaadd_batch_write(const struct dmaadd_submit_batch *args,
-			      const struct dmaadd_submit *jobs)
-{
-	void __user *base = u64_to_user_ptr(args->jobs_ptr);
-	unsigned int i;
-
-	if (!user_access_begin(base, array_size(args->count, args->stride)))
-		return -EFAULT;
-	for (i = 0; i < args->count; i++) {
-		struct dmaadd_submit __user *elem = base + i * args->stride;
-
-		unsafe_put_user(jobs[i].job_id, &elem->job_id, err_fault);
-		if (jobs[i].size >= offsetofend(struct dmaadd_submit,
-						out_fence_fd))
-			unsafe_put_user(jobs[i].out_fence_fd,
-					&elem->out_fence_fd, err_fault);
-	}
-	user_access_end();
-	return 0;
-
-err_fault:
-	user_access_end();
-	return -EFAULT;
-}
-
 static int dmaadd_ioctl_submit_batch(struct dmaadd_file *df, struct file *filp,
 				     unsigned long arg)
 {
+	struct dmaadd_submit_user out;
 	struct dmaadd_submit_batch args;
 	struct dmaadd_submit *jobs;
 	u32 usize;
@@ -576,41 +598,46 @@ static int dmaadd_ioctl_submit_batch(struct dmaadd_file *df, struct file *filp,
 	ret = dmaadd_copy_args(&args, sizeof(args), arg, &usize);
 	if (ret)
 		return ret;
+	/* Until a job is found at fault, the failure is the batch's. */
+	args.error_index = args.count;
+	jobs = NULL;
+	ret = -EINVAL;
 	if (args.flags || args.__reserved)
-		return -EINVAL;
+		goto out_report;
 	if (!args.count || args.count > DMAADD_MAX_JOBS)
-		return -EINVAL;
+		goto out_report;
 	if (args.stride < DMAADD_SUBMIT_SIZE_VER0 ||
 	    !IS_ALIGNED(args.stride, 8) || args.stride > SZ_4K)
-		return -EINVAL;
+		goto out_report;
 
 	/* Not zeroed: reading the elements fills every byte. */
+	ret = -ENOMEM;
 	jobs = kvmalloc_array(args.count, sizeof(*jobs), GFP_KERNEL);
 	if (!jobs)
-		return -ENOMEM;
+		goto out_report;
 
 	ret = dmaadd_batch_read(&args, jobs);
 	if (ret)
 		goto out_report;
 
+	out.jobs = u64_to_user_ptr(args.jobs_ptr);
+	out.stride = args.stride;
+	out.first_job_id = &((struct dmaadd_submit_batch __user *)arg)->first_job_id;
+	/* Writes the ids, fds and first_job_id before it commits anything. */
 	ret = dmaadd_job_submit(df, jobs, args.count,
-				filp->f_flags & O_NONBLOCK, &args.error_index);
-	if (ret)
-		goto out_report;
-
-	/* The jobs run whatever happens here; their ids are in the history. */
-	ret = dmaadd_batch_write(&args, jobs);
-	args.first_job_id = jobs[0].job_id;
-	if (!ret)
-		ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);
-	if (ret)
-		dmaadd_close_out_fences(jobs, args.count);
-	kvfree(jobs);
-	return ret;
+				filp->f_flags & O_NONBLOCK, &args.error_index,
+				&out);
+	if (!ret) {
+		kvfree(jobs);
+		return 0;
+	}
 
 out_report:
-	/* Best effort: the error itself is what matters. */
-	dmaadd_copy_result(arg, &args, sizeof(args), usize);
+	/* Only error_index is written back, on a best effort: the error is
+	 * what matters.
+	 */
+	put_user(args.error_index,
+		 &((struct dmaadd_submit_batch __user *)arg)->error_index);
 	kvfree(jobs);
 	return ret;
 }

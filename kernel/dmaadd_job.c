@@ -18,7 +18,11 @@
  * dependencies have signalled: right away from SUBMIT when nothing holds
  * it, otherwise from the file's ring work, which a dependency's fence
  * callback schedules. A job holds a reference on its file and on each
- * buffer until the engine reports it complete; its fence signals then.
+ * buffer until the engine reports it complete; its fence signals then, and
+ * the references go to the free work (drm_sched's free_job pattern):
+ * dropping them may free a buffer, which takes an exporter's reservation
+ * lock, mmap_lock or page locks, and frees DMA memory - none of which the
+ * path that signals fences may do.
  *
  * Copyright (C) 2026 The dmaadd authors
  */
@@ -31,10 +35,13 @@
 #include <linux/file.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
+#include <linux/llist.h>
 #include <linux/overflow.h>
+#include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sync_file.h>
+#include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -43,6 +50,7 @@
 #include "dmaadd_buf.h"
 #include "dmaadd_device.h"
 #include "dmaadd_drv.h"
+#include "dmaadd_engine.h"
 #include "dmaadd_fence.h"
 #include "dmaadd_file.h"
 #include "dmaadd_job.h"
@@ -53,6 +61,19 @@
 #define DMAADD_ELEM_SIZE	4
 #define DMAADD_HISTORY_SHIFT	8
 #define DMAADD_SUBMIT_FLAGS	(DMAADD_SUBMIT_IN_FENCE | DMAADD_SUBMIT_OUT_FENCE)
+
+/*
+ * What a completed job still holds, until the free work drops it. It lives
+ * in the job's fence allocation (dmaadd_fence_priv()), so completion needs
+ * no memory of its own, and the fence reference it holds keeps it alive.
+ */
+struct dmaadd_job_refs {
+	struct llist_node node;		/* on dmaadd_job_free_list */
+	struct dmaadd_file *file;
+	struct dma_fence *fence;
+	struct dma_fence *dep;
+	struct dmaadd_buf *bufs[DMAADD_HW_NR_OPS];
+};
 
 /* One job of a SUBMIT while it is being prepared. */
 struct dmaadd_job_req {
@@ -146,9 +167,9 @@ static int dmaadd_job_reserve(struct dmaadd_file *df, unsigned int count,
 	int ret;
 
 	for (;;) {
-		ret = mutex_lock_interruptible(&df->submit_lock);
-		if (ret)
-			return ret;
+		/* Nothing is started yet: a handler returns to a restart. */
+		if (mutex_lock_interruptible(&df->submit_lock))
+			return -ERESTARTSYS;
 		if (dmaadd_job_room(df, count, false))
 			return 0;
 		mutex_unlock(&df->submit_lock);
@@ -310,7 +331,7 @@ static int dmaadd_job_prepare(struct dmaadd_file *df, struct dmaadd_job_req *req
 			return -EINVAL;
 	}
 
-	req->fence = dmaadd_fence_alloc();
+	req->fence = dmaadd_fence_alloc(sizeof(struct dmaadd_job_refs));
 	if (!req->fence)
 		return -ENOMEM;
 
@@ -443,7 +464,8 @@ retry:
 
 err_fini:
 	ww_acquire_fini(&set->ctx);
-	return ret;
+	/* Interrupted before anything was started: restartable. */
+	return ret == -EINTR ? -ERESTARTSYS : ret;
 }
 
 /* A growing list of the fences a job must wait for. */
@@ -500,6 +522,8 @@ static int dmaadd_job_collect_deps(struct dmaadd_file *df,
 	struct dma_fence *fence;
 	int i, ret = 0;
 
+	for (i = 0; i < req->nr_resv; i++)
+		dma_resv_assert_held(req->resv[i]);
 	if (req->in_fence) {
 		dma_fence_unwrap_for_each(fence, &iter, req->in_fence) {
 			ret = dmaadd_deps_add(&deps, fence, df->fence_context);
@@ -550,10 +574,11 @@ static void dmaadd_job_sync_for_device(struct dmaadd_job *job)
 
 /*
  * Ring the file's staged jobs that may start, in id order, up to
- * DMAADD_DEVICE_RING_MAX per doorbell. Without @wait, a full device ring
- * leaves the rest to the ring work.
+ * DMAADD_DEVICE_RING_MAX per doorbell. Never sleeps.
+ *
+ * Return: false if a job is ready but the device ring is full.
  */
-static void dmaadd_job_ring_ready(struct dmaadd_file *df, bool wait)
+static bool dmaadd_job_ring_ready(struct dmaadd_file *df)
 {
 	struct dmaadd_job *jobs[DMAADD_DEVICE_RING_MAX];
 	unsigned int n, rung;
@@ -567,34 +592,56 @@ static void dmaadd_job_ring_ready(struct dmaadd_file *df, bool wait)
 			struct dmaadd_job *job =
 				&df->jobs[(id + n) % DMAADD_MAX_JOBS];
 
-			if (job->id != id + n || !READ_ONCE(job->ready))
+			/* Pairs with dmaadd_job_commit(): the job is whole. */
+			if (smp_load_acquire(&job->id) != id + n ||
+			    !READ_ONCE(job->ready))
 				break;
 			dmaadd_job_sync_for_device(job);
 			jobs[n] = job;
 		}
 		if (!n)
-			return;
+			return true;
 		/* Descriptors and data in memory before the doorbell. */
 		dma_wmb();
-		rung = dmaadd_device_queue(df->ddev, jobs, n, wait);
+		rung = dmaadd_device_queue(df->ddev, jobs, n);
 		df->rung_id += rung;
-		if (rung < n) {
-			dmaadd_file_get(df);
-			if (!queue_work(dmaadd_wq, &df->ring_work))
-				dmaadd_file_put(df);
-			return;
-		}
+		if (rung < n)
+			return false;
 	} while (n == ARRAY_SIZE(jobs));
+	return true;
 }
 
+static void dmaadd_job_kick_ring_work(struct dmaadd_file *df)
+{
+	/* Whoever calls this holds the file (a job or an ioctl). */
+	dmaadd_file_get(df);
+	if (!queue_work(dmaadd_ring_wq, &df->ring_work))
+		dmaadd_file_put(df);
+}
+
+/*
+ * Rings staged jobs once their dependencies signalled, and jobs the device
+ * ring had no room for. Their fences wait for this, so it runs as part of
+ * the fence signalling (and on a WQ_MEM_RECLAIM workqueue): it allocates
+ * nothing, and it waits for ring space without holding any lock.
+ */
 void dmaadd_job_ring_work(struct work_struct *work)
 {
 	struct dmaadd_file *df = container_of(work, struct dmaadd_file,
 					      ring_work);
+	struct dmaadd_device *ddev = df->ddev;
+	bool cookie = dma_fence_begin_signalling();
+	bool done;
 
-	mutex_lock(&df->ring_lock);
-	dmaadd_job_ring_ready(df, true);
-	mutex_unlock(&df->ring_lock);
+	for (;;) {
+		mutex_lock(&df->ring_lock);
+		done = dmaadd_job_ring_ready(df);
+		mutex_unlock(&df->ring_lock);
+		if (done)
+			break;
+		wait_event(ddev->queue_wq, !dmaadd_engine_ring_full(ddev->engine));
+	}
+	dma_fence_end_signalling(cookie);
 	dmaadd_file_put(df);
 }
 
@@ -605,10 +652,7 @@ static void dmaadd_job_dep_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
 	struct dmaadd_file *df = job->file;
 
 	WRITE_ONCE(job->ready, true);
-	/* The job holds the file, so this is never the last reference. */
-	dmaadd_file_get(df);
-	if (!queue_work(dmaadd_wq, &df->ring_work))
-		dmaadd_file_put(df);
+	dmaadd_job_kick_ring_work(df);
 }
 
 /* Phase 5 for one job: nothing can fail any more. */
@@ -625,6 +669,8 @@ static void dmaadd_job_commit(struct dmaadd_file *df, struct dmaadd_job_req *req
 	struct dmaadd_hw_desc *desc = job->desc;
 	bool staged;
 	int i;
+
+	lockdep_assert_held(&df->submit_lock);
 
 	for (i = 0; i < req->nr_resv; i++)
 		dma_resv_add_fence(req->resv[i], req->fence,
@@ -664,9 +710,11 @@ static void dmaadd_job_commit(struct dmaadd_file *df, struct dmaadd_job_req *req
 						     dmaadd_job_dep_cb);
 	if (!staged)
 		WRITE_ONCE(job->ready, true);
-	job->id = id;
+	/* Last: the ring work may look at the slot now (ring_lock not held). */
+	smp_store_release(&job->id, id);
 	trace_dmaadd_job_submit(job, staged);
 
+	/* The fd number was written out already: now it gets its file. */
 	if (req->sync_file) {
 		fd_install(req->out_fd, req->sync_file->file);
 		args->out_fence_fd = req->out_fd;
@@ -676,11 +724,84 @@ static void dmaadd_job_commit(struct dmaadd_file *df, struct dmaadd_job_req *req
 	args->job_id = id;
 }
 
-/* Run the phases over @count requests whose @args are set. */
+/*
+ * Write the results where userspace reads them: each job's id, and its
+ * out-fence fd where its struct has room for one. This runs before
+ * anything is committed, so a failing SUBMIT has started nothing, and with
+ * the reservation locks held: page faults are disabled, since a fault takes
+ * mmap_lock, which dma_buf_mmap() holds when it takes a reservation lock.
+ * -EFAULT sends the caller to fault the pages in and try again.
+ */
+static int dmaadd_job_write_results(const struct dmaadd_submit_user *out,
+				    const struct dmaadd_job_req *reqs,
+				    unsigned int count, u64 id)
+{
+	size_t len = (size_t)(count - 1) * out->stride +
+		     sizeof(struct dmaadd_submit);
+	unsigned int i;
+	int ret = 0;
+
+	pagefault_disable();
+	if (!user_write_access_begin(out->jobs, len)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		struct dmaadd_submit __user *elem =
+			out->jobs + (size_t)i * out->stride;
+
+		unsafe_put_user(id + i, &elem->job_id, err_fault);
+		if (reqs[i].args->size >= offsetofend(struct dmaadd_submit,
+						      out_fence_fd))
+			unsafe_put_user(reqs[i].out_fd >= 0 ? reqs[i].out_fd : 0,
+					&elem->out_fence_fd, err_fault);
+	}
+	user_write_access_end();
+	if (out->first_job_id && put_user(id, out->first_job_id))
+		ret = -EFAULT;
+out:
+	pagefault_enable();
+	return ret;
+
+err_fault:
+	user_write_access_end();
+	pagefault_enable();
+	return -EFAULT;
+}
+
+/* Make what dmaadd_job_write_results() writes present and writable. */
+static int dmaadd_job_fault_in(const struct dmaadd_submit_user *out,
+			       const struct dmaadd_submit *args,
+			       unsigned int count)
+{
+	size_t start = offsetof(struct dmaadd_submit, job_id);
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		size_t end = args[i].size >= offsetofend(struct dmaadd_submit,
+							 out_fence_fd) ?
+			     offsetofend(struct dmaadd_submit, out_fence_fd) :
+			     offsetofend(struct dmaadd_submit, job_id);
+		char __user *elem = out->jobs + (size_t)i * out->stride;
+
+		if (fault_in_writeable(elem + start, end - start))
+			return -EFAULT;
+	}
+	if (out->first_job_id &&
+	    fault_in_writeable((char __user *)out->first_job_id, sizeof(u64)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Run the phases over @count requests whose @args are set. -EFAULT only
+ * ever means that writing the results to @out faulted (nothing started).
+ */
 static int dmaadd_job_submit_reqs(struct dmaadd_file *df,
 				  struct dmaadd_job_req *reqs,
 				  unsigned int count, bool nonblock,
-				  u32 *error_index)
+				  u32 *error_index,
+				  const struct dmaadd_submit_user *out)
 {
 	struct dmaadd_resv_set set;
 	unsigned int i;
@@ -737,19 +858,25 @@ static int dmaadd_job_submit_reqs(struct dmaadd_file *df,
 		}
 	}
 
+	if (out) {
+		ret = dmaadd_job_write_results(out, reqs, count, id);
+		if (ret)
+			goto err_unlock_resv;
+	}
+
 	/* One clock read for the lot: they are submitted together. */
 	now_ns = ktime_get_ns();
-	mutex_lock(&df->ring_lock);
 	for (i = 0; i < count; i++)
 		dmaadd_job_commit(df, &reqs[i], id + i, now_ns);
 	/*
-	 * The fences are published: unlock before ringing. From the
-	 * doorbell on, a job may complete and drop the last reference on a
-	 * buffer (freed meanwhile by another thread), and its reservation
-	 * object with it.
+	 * The fences are published: unlock before ringing, so that no lock
+	 * the fence signalling path takes (ring_lock, see the ring work) is
+	 * ever taken under a reservation lock.
 	 */
 	dmaadd_resv_set_unlock(&set);
-	dmaadd_job_ring_ready(df, false);
+	mutex_lock(&df->ring_lock);
+	if (!dmaadd_job_ring_ready(df))
+		dmaadd_job_kick_ring_work(df);
 	mutex_unlock(&df->ring_lock);
 
 	WRITE_ONCE(df->next_id, id + count);
@@ -779,11 +906,16 @@ err_fini_reqs:
  * @count: number of jobs, 1 .. DMAADD_MAX_JOBS
  * @nonblock: fail with -EAGAIN instead of waiting for job slots
  * @error_index: out, on failure the failing job's index, or @count
+ * @out: where the job ids and out-fence fds go in user memory
+ *
+ * The results are written before any job is committed: on failure nothing
+ * was started, no id was used and no fd was installed.
  *
  * Return: 0 or a negative errno (see uapi/linux/dmaadd.h).
  */
 int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
-		      unsigned int count, bool nonblock, u32 *error_index)
+		      unsigned int count, bool nonblock, u32 *error_index,
+		      const struct dmaadd_submit_user *out)
 {
 	struct dmaadd_job_req one = {}, *reqs = &one;
 	unsigned int i;
@@ -796,9 +928,27 @@ int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
 			return -ENOMEM;
 		}
 	}
-	for (i = 0; i < count; i++)
-		reqs[i] = (struct dmaadd_job_req){ .args = &args[i] };
-	ret = dmaadd_job_submit_reqs(df, reqs, count, nonblock, error_index);
+	for (;;) {
+		for (i = 0; i < count; i++)
+			reqs[i] = (struct dmaadd_job_req){ .args = &args[i] };
+		ret = dmaadd_job_submit_reqs(df, reqs, count, nonblock,
+					     error_index, out);
+		if (ret != -EFAULT)
+			break;
+		/*
+		 * The results' pages were not there to write with page
+		 * faults disabled: fault them in, without any lock, and
+		 * start again (the i915 execbuf slow path does the same).
+		 */
+		*error_index = count;
+		ret = dmaadd_job_fault_in(out, args, count);
+		if (ret)
+			break;
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+	}
 	if (reqs != &one)
 		kvfree(reqs);
 	return ret;
@@ -828,7 +978,96 @@ int dmaadd_job_submit_bufs(struct dmaadd_file *df, struct dmaadd_submit *args,
 		dmaadd_buf_get(bufs[i]);
 		req.bufs[i] = bufs[i];
 	}
-	return dmaadd_job_submit_reqs(df, &req, 1, nonblock, &error_index);
+	return dmaadd_job_submit_reqs(df, &req, 1, nonblock, &error_index,
+				      NULL);
+}
+
+static LLIST_HEAD(dmaadd_job_free_list);
+/* Orders the releases, and lets WAIT know that its job's are done. */
+static DEFINE_MUTEX(dmaadd_job_free_lock);
+
+static void dmaadd_job_release(struct dmaadd_job_refs *refs)
+{
+	struct dmaadd_file *df = refs->file;
+	u64 id = refs->fence->seqno;
+	int i;
+
+	dma_fence_put(refs->dep);
+	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
+		dmaadd_buf_put(refs->bufs[i]);
+	/* The file is still held: tell WAIT that the job let go. */
+	smp_store_release(&df->released_id, id);
+	if (wq_has_sleeper(&df->release_wq))
+		wake_up_all(&df->release_wq);
+	dmaadd_file_put(df);
+	/* Last: @refs lives in the fence. */
+	dma_fence_put(refs->fence);
+}
+
+/*
+ * Drop what completed jobs held: drm_sched's free_job, away from the path
+ * that signals fences. Any of these puts may be the last one, and free a
+ * buffer (unmapping a dma-buf attachment under its exporter's reservation
+ * lock, unpinning user pages, freeing DMA memory), a file or a device.
+ * Run by the free work, and by WAIT, which so never returns before the
+ * job it waited for has let go of its buffers.
+ */
+static void dmaadd_job_free_drain(void)
+{
+	struct dmaadd_job_refs *refs, *next;
+	struct llist_node *list;
+
+	mutex_lock(&dmaadd_job_free_lock);
+	/* Oldest first: each file's released_id only moves forward. */
+	list = llist_reverse_order(llist_del_all(&dmaadd_job_free_list));
+	llist_for_each_entry_safe(refs, next, list, node) {
+		dmaadd_job_release(refs);
+		cond_resched();
+	}
+	mutex_unlock(&dmaadd_job_free_lock);
+}
+
+static void dmaadd_job_free_work_fn(struct work_struct *work)
+{
+	dmaadd_job_free_drain();
+}
+
+static DECLARE_WORK(dmaadd_job_free_work, dmaadd_job_free_work_fn);
+
+/**
+ * dmaadd_job_free() - hand completed jobs' references to the free work
+ * @nodes: what dmaadd_job_complete() returned for each, in completion order
+ * @n: how many, at least 1
+ *
+ * Called after the fence signalling section of a completion: from here on
+ * the references may be dropped at any moment.
+ */
+void dmaadd_job_free(struct llist_node **nodes, unsigned int n)
+{
+	unsigned int i;
+
+	/* The list is newest first, like llist_add() one by one. */
+	for (i = 1; i < n; i++)
+		nodes[i]->next = nodes[i - 1];
+	llist_add_batch(nodes[n - 1], nodes[0], &dmaadd_job_free_list);
+	queue_work(dmaadd_wq, &dmaadd_job_free_work);
+}
+
+static bool dmaadd_job_released(struct dmaadd_file *df, u64 id)
+{
+	/* Pairs with dmaadd_job_release(): its puts are done. */
+	return smp_load_acquire(&df->released_id) >= id;
+}
+
+/* WAIT: job @id completed; return once it has dropped its references. */
+static int dmaadd_job_wait_released(struct dmaadd_file *df, u64 id)
+{
+	if (dmaadd_job_released(df, id))
+		return 0;
+	dmaadd_job_free_drain();
+	/* The completion may not have handed them over yet. */
+	return wait_event_interruptible(df->release_wq,
+					dmaadd_job_released(df, id));
 }
 
 /*
@@ -836,16 +1075,20 @@ int dmaadd_job_submit_bufs(struct dmaadd_file *df, struct dmaadd_submit *args,
  * fence signalling critical section: it allocates nothing and takes no
  * lock that is held while waiting for a fence. @now (ktime_get() in the
  * completion) is the fence's timestamp and ends the job's latency. What the
- * job still holds moves to @refs, for dmaadd_job_put_refs() once outside
- * that section: from the moment completed_id moves, a new job may reuse
- * the slot.
+ * job still holds moves into a record in its fence's memory, returned for
+ * dmaadd_job_free() once the signalling section is over: from the moment
+ * completed_id moves, a new job may reuse the slot.
+ *
+ * Return: the record's node.
  */
-void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status, ktime_t now,
-			 struct dmaadd_job_refs *refs)
+struct llist_node *dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
+				       ktime_t now)
 {
 	struct dmaadd_file *df = job->file;
 	struct dmaadd_device *ddev = df->ddev;
 	struct dma_fence *fence = job->fence;
+	struct dmaadd_job_refs *refs = dmaadd_fence_priv(fence);
+	u64 id = job->id;
 	u64 latency_ns = ktime_to_ns(now) - job->submit_ns;
 	u32 status;
 	int i;
@@ -876,10 +1119,11 @@ void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status, ktime_t now,
 		dmaadd_buf_sync(job->bufs[DMAADD_HW_OP_C],
 				job->offset[DMAADD_HW_OP_C], job->len,
 				DMA_FROM_DEVICE, false);
-	WRITE_ONCE(df->history[job->id % DMAADD_JOB_HISTORY],
-		   job->id << DMAADD_HISTORY_SHIFT | status);
+	WRITE_ONCE(df->history[id % DMAADD_JOB_HISTORY],
+		   id << DMAADD_HISTORY_SHIFT | status);
 
 	refs->file = df;
+	refs->fence = fence;
 	refs->dep = job->dep;
 	job->dep = NULL;
 	job->fence = NULL;
@@ -889,20 +1133,10 @@ void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status, ktime_t now,
 	}
 
 	/* Publishes the history entry and frees the slot. */
-	smp_store_release(&df->completed_id, job->id);
+	smp_store_release(&df->completed_id, id);
 	dma_fence_signal_timestamp(fence, now);
-	dma_fence_put(fence);
-	dmaadd_job_wake(df, job->id);
-}
-
-void dmaadd_job_put_refs(struct dmaadd_job_refs *refs)
-{
-	int i;
-
-	dma_fence_put(refs->dep);
-	for (i = 0; i < DMAADD_HW_NR_OPS; i++)
-		dmaadd_buf_put(refs->bufs[i]);
-	dmaadd_file_put(refs->file);
+	dmaadd_job_wake(df, id);
+	return &refs->node;
 }
 
 /* Sleep until job @id completed or the absolute @timeout_ns passed. */
@@ -942,6 +1176,9 @@ int dmaadd_job_wait(struct dmaadd_file *df, struct dmaadd_wait *args)
 		if (ret)
 			return ret;
 	}
+	ret = dmaadd_job_wait_released(df, id);
+	if (ret)
+		return ret;
 
 	/* A newer job may have taken the history slot meanwhile. */
 	entry = READ_ONCE(df->history[id % DMAADD_JOB_HISTORY]);

@@ -5,8 +5,10 @@
 #ifndef __DMAADD_JOB_H__
 #define __DMAADD_JOB_H__
 
+#include <linux/compiler.h>
 #include <linux/dma-fence.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/types.h>
 
 #include "dmaadd_hw.h"
@@ -40,22 +42,28 @@ struct dmaadd_job {
 	bool ready;			/* @dep has signalled */
 };
 
-/* What a completed job still holds, dropped outside the fence signalling. */
-struct dmaadd_job_refs {
-	struct dmaadd_file *file;
-	struct dma_fence *dep;
-	struct dmaadd_buf *bufs[DMAADD_HW_NR_OPS];
+/**
+ * struct dmaadd_submit_user - where SUBMIT writes its results
+ * @jobs: the first job's struct dmaadd_submit in user memory
+ * @stride: bytes from one job's struct to the next (SUBMIT_BATCH)
+ * @first_job_id: SUBMIT_BATCH's &dmaadd_submit_batch.first_job_id, or NULL
+ */
+struct dmaadd_submit_user {
+	void __user *jobs;
+	u32 stride;
+	u64 __user *first_job_id;
 };
 
 int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
-		      unsigned int count, bool nonblock, u32 *error_index);
+		      unsigned int count, bool nonblock, u32 *error_index,
+		      const struct dmaadd_submit_user *out);
 int dmaadd_job_submit_bufs(struct dmaadd_file *df, struct dmaadd_submit *args,
 			   struct dmaadd_buf *const bufs[DMAADD_HW_NR_OPS],
 			   bool nonblock, struct dma_fence **fence);
 int dmaadd_job_wait(struct dmaadd_file *df, struct dmaadd_wait *args);
-void dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status, ktime_t now,
-			 struct dmaadd_job_refs *refs);
-void dmaadd_job_put_refs(struct dmaadd_job_refs *refs);
+struct llist_node *dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
+				       ktime_t now);
+void dmaadd_job_free(struct llist_node **nodes, unsigned int n);
 void dmaadd_job_ring_work(struct work_struct *work);
 void dmaadd_job_fini(struct dmaadd_job *job, struct dma_pool *pool);
 

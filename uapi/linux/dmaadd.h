@@ -28,6 +28,16 @@
  *
  * Every flags word and every reserved member must be zero unless documented
  * otherwise; an unknown flag or a non-zero reserved member gives -EINVAL.
+ * Each member, @size included, is read from userspace once.
+ *
+ * A call that creates something (a buffer handle, a file descriptor, a job)
+ * writes its results before it commits anything: when they cannot be
+ * written (-EFAULT), nothing was created, no handle, fd or job id was used,
+ * and no fd was installed or closed. A new handle or fd becomes visible to
+ * the process's other threads only when the call succeeds. A call that is
+ * interrupted by a signal before it has done anything is restarted when the
+ * handler has SA_RESTART, and fails with -EINTR otherwise; the exceptions
+ * are documented with the ioctl (DMAADD_IOCTL_SUBMIT_COPY).
  *
  * Errors common to every ioctl:
  *
@@ -608,8 +618,11 @@ enum dmaadd_submit_flags {
  * -EACCES    @c is a read-only buffer
  * -EAGAIN    O_NONBLOCK, and max_jobs_in_flight jobs of this file are
  *            not yet completed
+ * -EFAULT    @job_id, or @out_fence_fd with DMAADD_SUBMIT_OUT_FENCE,
+ *            cannot be written: nothing was started, no job id used
  * -EINTR     a signal arrived while waiting for room or for the
- *            buffers' reservation locks
+ *            buffers' reservation locks: nothing was started (restarted
+ *            automatically for handlers with SA_RESTART)
  * -EMFILE    DMAADD_SUBMIT_OUT_FENCE and no free file descriptor
  * -ENOMEM    out of memory
  * =========  =========================================================
@@ -666,7 +679,8 @@ struct dmaadd_submit {
  *            an element's @size below DMAADD_SUBMIT_SIZE_VER0 or above
  *            @stride
  * -EFAULT    @jobs_ptr does not point to @count * @stride readable and
- *            writable bytes
+ *            writable bytes, or @first_job_id cannot be written: no job
+ *            was queued (@error_index is @count)
  * =========  =========================================================
  */
 struct dmaadd_submit_batch {
@@ -735,9 +749,10 @@ struct dmaadd_submit_batch {
  *            not yet completed
  * -EINTR     a signal arrived while waiting for the job: it still
  *            runs, but its result is dropped (@c_ptr is not written,
- *            @job_id not returned); never restarted, as that would run
- *            the job again. Or, as for SUBMIT, a signal arrived while
- *            waiting for room, before anything was queued.
+ *            @job_id not returned); never restarted, even with
+ *            SA_RESTART, as that would run the job again. (A signal
+ *            while waiting for room, before anything was queued,
+ *            restarts the call as for SUBMIT.)
  * -ENOMEM    out of memory for the temporary buffers
  * =========  =========================================================
  */
@@ -784,9 +799,13 @@ enum dmaadd_job_status {
  * @status: out, &enum dmaadd_job_status once the job has completed
  * @__reserved: must be 0
  *
- * Waits until the job has completed. A job's status is kept for the
- * file's &dmaadd_info.job_history most recent jobs; waiting for an older
- * job gives -ENOENT.
+ * Waits until the job has completed and has let go of what it held: when
+ * WAIT returns a status, a buffer freed (BUF_FREE, munmap, close) while the
+ * job used it is gone - its memory, pinned pages and RLIMIT_MEMLOCK charge
+ * are released. (A job's fence signals as soon as the job completed; the
+ * references are dropped right after, asynchronously.) A job's status is
+ * kept for the file's &dmaadd_info.job_history most recent jobs; waiting
+ * for an older job gives -ENOENT.
  *
  * Errors (besides the common ones):
  *
