@@ -9,6 +9,7 @@
 #include <linux/dma-direction.h>
 #include <linux/dma-resv.h>
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
 
@@ -46,6 +47,8 @@ struct dmaadd_buf {
 	struct dma_resv *resv;
 
 	/* DMAADD_BUF_KIND_ALLOC */
+	/* Its dma-bufs, writable and read-only; ddev->exports_lock. */
+	struct dma_buf *exports[2];
 	unsigned int nchunks;
 	unsigned int max_chunks;
 	struct dmaadd_chunk *chunks;
@@ -53,6 +56,7 @@ struct dmaadd_buf {
 	/* DMAADD_BUF_KIND_IMPORT */
 	struct dma_buf *dmabuf;
 	struct dma_buf_attachment *attach;
+	struct hlist_node import_node;	/* in ddev->imports, once mapped */
 
 	/* DMAADD_BUF_KIND_USERPTR */
 	struct page **pages;

@@ -125,6 +125,8 @@ static void dmaadd_device_release(struct kref *ref)
 	ida_free(&dmaadd_ida, ddev->index);
 	put_device(ddev->dev);
 	mutex_destroy(&ddev->files_lock);
+	mutex_destroy(&ddev->imports_lock);
+	mutex_destroy(&ddev->exports_lock);
 	kfree(ddev);
 }
 
@@ -150,6 +152,9 @@ struct dmaadd_device *dmaadd_device_create(struct device *dev, u32 backend)
 	atomic_set(&ddev->active, 0);
 	init_waitqueue_head(&ddev->queue_wq);
 	mutex_init(&ddev->files_lock);
+	mutex_init(&ddev->imports_lock);
+	mutex_init(&ddev->exports_lock);
+	hash_init(ddev->imports);
 	INIT_LIST_HEAD(&ddev->files);
 
 	ret = ida_alloc(&dmaadd_ida, GFP_KERNEL);
@@ -199,6 +204,8 @@ err_free_index:
 err_put_dev:
 	put_device(dev);
 	mutex_destroy(&ddev->files_lock);
+	mutex_destroy(&ddev->imports_lock);
+	mutex_destroy(&ddev->exports_lock);
 	kfree(ddev);
 	return ERR_PTR(ret);
 }

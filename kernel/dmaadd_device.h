@@ -6,6 +6,7 @@
 #define __DMAADD_DEVICE_H__
 
 #include <linux/atomic.h>
+#include <linux/hashtable.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
@@ -36,6 +37,11 @@ struct dmaadd_device {
 	struct list_head queue;		/* jobs rung into the engine, in order */
 	atomic_t active;		/* jobs queued or still completing */
 	wait_queue_head_t queue_wq;	/* ring space, device idle */
+
+	struct mutex exports_lock;	/* protects buffers' exports[] */
+	struct mutex imports_lock;	/* protects imports */
+	/* Imported foreign dma-bufs, by dma_buf: one attachment each. */
+	DECLARE_HASHTABLE(imports, 6);
 
 	struct mutex files_lock;	/* protects files */
 	struct list_head files;		/* open files, for debugfs */

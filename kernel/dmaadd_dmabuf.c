@@ -19,6 +19,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/fcntl.h>
+#include <linux/hashtable.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -28,12 +29,14 @@
 #include <linux/dmaadd.h>
 
 #include "dmaadd_buf.h"
+#include "dmaadd_compat.h"
 #include "dmaadd_device.h"
 #include "dmaadd_dmabuf.h"
 
 /* One exported dma-buf of a buffer. */
 struct dmaadd_export {
 	struct dmaadd_buf *buf;
+	bool read_only;
 	struct mutex lock;		/* protects attachments */
 	struct list_head attachments;
 };
@@ -163,7 +166,13 @@ static void dmaadd_dmabuf_unmap(struct dma_buf_attachment *attach,
 	mutex_lock(&exp->lock);
 	a->mapped = false;
 	mutex_unlock(&exp->lock);
-	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
+	/*
+	 * As the map: no CPU sync. The CPU side of a coherent buffer is
+	 * always current, and syncing a bounced mapping back here would copy
+	 * its slots over everything the CPU wrote since the importer's last
+	 * job - under swiotlb=force, every CPU write since then was lost.
+	 */
+	dma_unmap_sgtable(attach->dev, sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
 }
 
 /*
@@ -265,8 +274,13 @@ static void dmaadd_dmabuf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 static void dmaadd_dmabuf_release(struct dma_buf *dmabuf)
 {
 	struct dmaadd_export *exp = dmabuf->priv;
+	struct dmaadd_buf *buf = exp->buf;
 
-	dmaadd_buf_put(exp->buf);
+	mutex_lock(&buf->ddev->exports_lock);
+	if (buf->exports[exp->read_only] == dmabuf)
+		buf->exports[exp->read_only] = NULL;
+	mutex_unlock(&buf->ddev->exports_lock);
+	dmaadd_buf_put(buf);
 	mutex_destroy(&exp->lock);
 	kfree(exp);
 }
@@ -285,22 +299,12 @@ static const struct dma_buf_ops dmaadd_dmabuf_ops = {
 	.release = dmaadd_dmabuf_release,
 };
 
-/**
- * dmaadd_dmabuf_export() - export an allocated buffer as a dma-buf
- * @buf: buffer of kind DMAADD_BUF_KIND_ALLOC
- * @read_only: open the dma-buf O_RDONLY
- *
- * Return: the dma-buf, which the caller installs in an fd (or puts), or
- * ERR_PTR: -EINVAL for other kinds, or the export's error.
- */
-struct dma_buf *dmaadd_dmabuf_export(struct dmaadd_buf *buf, bool read_only)
+static struct dma_buf *dmaadd_dmabuf_create(struct dmaadd_buf *buf,
+					    bool read_only)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct dmaadd_export *exp;
 	struct dma_buf *dmabuf;
-
-	if (buf->kind != DMAADD_BUF_KIND_ALLOC)
-		return ERR_PTR(-EINVAL);
 
 	exp = kzalloc(sizeof(*exp), GFP_KERNEL);
 	if (!exp)
@@ -309,6 +313,7 @@ struct dma_buf *dmaadd_dmabuf_export(struct dmaadd_buf *buf, bool read_only)
 	INIT_LIST_HEAD(&exp->attachments);
 	dmaadd_buf_get(buf);
 	exp->buf = buf;
+	exp->read_only = read_only;
 
 	exp_info.ops = &dmaadd_dmabuf_ops;
 	exp_info.size = buf->alloc_size;
@@ -325,38 +330,69 @@ struct dma_buf *dmaadd_dmabuf_export(struct dmaadd_buf *buf, bool read_only)
 }
 
 /**
- * dmaadd_dmabuf_import() - a buffer for a dma-buf fd
- * @ddev: importing device
- * @fd: dma-buf file descriptor
- * @read_only: out, the fd was opened without write access
+ * dmaadd_dmabuf_export() - export an allocated buffer as a dma-buf
+ * @buf: buffer of kind DMAADD_BUF_KIND_ALLOC
+ * @read_only: open the dma-buf O_RDONLY
  *
- * Return: a buffer reference (the same buffer for our own device's
- * exports), or ERR_PTR: -EBADF, -EINVAL (not a dma-buf), or the exporter's
- * attach/map error.
+ * One dma-buf per buffer and mode, like DRM PRIME's export cache: while the
+ * buffer's dma-buf exists, exporting it again gives that same dma-buf, so
+ * userspace can tell two exports of one buffer apart by nothing (same
+ * inode) and importers see one object.
+ *
+ * Return: a reference on the dma-buf, which the caller installs in an fd
+ * (or puts), or ERR_PTR: -EINVAL for other kinds, or the export's error.
  */
-struct dmaadd_buf *dmaadd_dmabuf_import(struct dmaadd_device *ddev, int fd,
-					bool *read_only)
+struct dma_buf *dmaadd_dmabuf_export(struct dmaadd_buf *buf, bool read_only)
 {
+	struct mutex *lock = &buf->ddev->exports_lock;
 	struct dma_buf *dmabuf;
+
+	if (buf->kind != DMAADD_BUF_KIND_ALLOC)
+		return ERR_PTR(-EINVAL);
+
+	mutex_lock(lock);
+	dmabuf = buf->exports[read_only];
+	/* Not one whose last fd is gone and whose release is under way. */
+	if (!dmabuf || !dmaadd_file_get_unless_zero(dmabuf->file)) {
+		dmabuf = dmaadd_dmabuf_create(buf, read_only);
+		if (!IS_ERR(dmabuf))
+			buf->exports[read_only] = dmabuf;
+	}
+	mutex_unlock(lock);
+	return dmabuf;
+}
+
+/*
+ * An import of @dmabuf this device already has, if it may serve a
+ * @read_only one: one attachment per foreign dma-buf and device, like DRM
+ * PRIME's import lookup, so that importing the same dma-buf again (in this
+ * file or another) maps nothing more.
+ */
+static struct dmaadd_buf *dmaadd_dmabuf_find_import(struct dmaadd_device *ddev,
+						    struct dma_buf *dmabuf,
+						    bool read_only)
+{
+	struct dmaadd_buf *buf;
+
+	lockdep_assert_held(&ddev->imports_lock);
+	hash_for_each_possible(ddev->imports, buf, import_node,
+			       (unsigned long)dmabuf) {
+		if (buf->dmabuf != dmabuf || (buf->read_only && !read_only))
+			continue;
+		/* Not one whose last reference is being dropped. */
+		if (kref_get_unless_zero(&buf->ref))
+			return buf;
+	}
+	return NULL;
+}
+
+static struct dmaadd_buf *dmaadd_dmabuf_attach_import(struct dmaadd_device *ddev,
+						      struct dma_buf *dmabuf,
+						      bool read_only)
+{
 	struct dmaadd_buf *buf;
 	struct sg_table *sgt;
 	int ret;
-
-	dmabuf = dma_buf_get(fd);
-	if (IS_ERR(dmabuf))
-		return ERR_CAST(dmabuf);
-	*read_only = !(dmabuf->file->f_mode & FMODE_WRITE);
-
-	if (dmabuf->ops == &dmaadd_dmabuf_ops) {
-		struct dmaadd_export *exp = dmabuf->priv;
-
-		if (exp->buf->ddev == ddev) {
-			buf = exp->buf;
-			dmaadd_buf_get(buf);
-			dma_buf_put(dmabuf);
-			return buf;
-		}
-	}
 
 	buf = dmaadd_buf_create(ddev, DMAADD_BUF_KIND_IMPORT, dmabuf->size);
 	if (IS_ERR(buf)) {
@@ -366,7 +402,7 @@ struct dmaadd_buf *dmaadd_dmabuf_import(struct dmaadd_device *ddev, int fd,
 	/* From here on releasing the buffer undoes what was done. */
 	buf->dmabuf = dmabuf;
 	buf->resv = dmabuf->resv;
-	buf->read_only = *read_only;
+	buf->read_only = read_only;
 	buf->dir = buf->read_only ? DMA_TO_DEVICE : DMA_BIDIRECTIONAL;
 
 	buf->attach = dma_buf_attach(dmabuf, ddev->dev);
@@ -386,6 +422,7 @@ struct dmaadd_buf *dmaadd_dmabuf_import(struct dmaadd_device *ddev, int fd,
 	ret = dmaadd_buf_set_segs_from_sgt(buf, sgt);
 	if (ret)
 		goto err_put_buf;
+	hash_add(ddev->imports, &buf->import_node, (unsigned long)dmabuf);
 	return buf;
 
 err_put_buf:
@@ -393,8 +430,58 @@ err_put_buf:
 	return ERR_PTR(ret);
 }
 
+/**
+ * dmaadd_dmabuf_import() - a buffer for a dma-buf fd
+ * @ddev: importing device
+ * @fd: dma-buf file descriptor
+ * @read_only: out, the fd was opened without write access
+ *
+ * Return: a buffer reference - the same buffer for our own device's
+ * exports, and the same import for a dma-buf this device has imported
+ * already - or ERR_PTR: -EBADF, -EINVAL (not a dma-buf), or the exporter's
+ * attach/map error.
+ */
+struct dmaadd_buf *dmaadd_dmabuf_import(struct dmaadd_device *ddev, int fd,
+					bool *read_only)
+{
+	struct dma_buf *dmabuf;
+	struct dmaadd_buf *buf;
+
+	dmabuf = dma_buf_get(fd);
+	if (IS_ERR(dmabuf))
+		return ERR_CAST(dmabuf);
+	*read_only = !(dmabuf->file->f_mode & FMODE_WRITE);
+
+	if (dmabuf->ops == &dmaadd_dmabuf_ops) {
+		struct dmaadd_export *exp = dmabuf->priv;
+
+		if (exp->buf->ddev == ddev) {
+			buf = exp->buf;
+			dmaadd_buf_get(buf);
+			dma_buf_put(dmabuf);
+			return buf;
+		}
+	}
+
+	mutex_lock(&ddev->imports_lock);
+	buf = dmaadd_dmabuf_find_import(ddev, dmabuf, *read_only);
+	if (buf)
+		dma_buf_put(dmabuf);	/* the import holds its own */
+	else
+		buf = dmaadd_dmabuf_attach_import(ddev, dmabuf, *read_only);
+	mutex_unlock(&ddev->imports_lock);
+	return buf;
+}
+
 void dmaadd_dmabuf_release_import(struct dmaadd_buf *buf)
 {
+	struct dmaadd_device *ddev = buf->ddev;
+
+	if (!hlist_unhashed(&buf->import_node)) {
+		mutex_lock(&ddev->imports_lock);
+		hash_del(&buf->import_node);
+		mutex_unlock(&ddev->imports_lock);
+	}
 	if (buf->sgt)
 		dma_buf_unmap_attachment_unlocked(buf->attach, buf->sgt, buf->dir);
 	if (buf->attach)

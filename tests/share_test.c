@@ -182,7 +182,10 @@ TEST_F(share, export_mmap_job)
 	close(fc);
 }
 
-/* Two exports of one buffer: two dma-bufs of the same memory. */
+/*
+ * Two exports of one buffer: two fds of one dma-buf (the export cache, see
+ * export_twice_is_one_dmabuf), both mapping the buffer's memory.
+ */
 TEST_F(share, export_twice)
 {
 	const __u64 len = 2 * self->page, n = len / ELEM_SIZE;
@@ -196,7 +199,8 @@ TEST_F(share, export_twice)
 	test_ioctl_export(buf.handle, 0, &d2);
 	ASSERT_EQ(0, fstat(d1, &s1));
 	ASSERT_EQ(0, fstat(d2, &s2));
-	ASSERT_NE(s1.st_ino, s2.st_ino);
+	ASSERT_NE(d1, d2);
+	ASSERT_EQ(s1.st_ino, s2.st_ino);
 	m1 = map_dmabuf(d1, len, PROT_READ | PROT_WRITE, 0);
 	m2 = map_dmabuf(d2, len, PROT_READ | PROT_WRITE, 0);
 	ASSERT_NE(NULL, m1);
@@ -1386,6 +1390,185 @@ TEST_F(share, export_vgem_import)
 	close(fd);
 	test_err_export(EINVAL, h, 0);
 	close(vgem);
+}
+
+/* Honest sharing: no lost writes, one import per dma-buf and device */
+
+/*
+ * The exporter's CPU writes made while another device has the buffer
+ * mapped survive that device letting go: under swiotlb=force the importer's
+ * mapping bounces, and an unmap that synced its stale bounce slots back
+ * replaced every one of them. With a job on the import, and without.
+ */
+TEST_F(share, exporter_writes_survive_detach)
+{
+	const __u64 len = 4 * self->page, n = len / ELEM_SIZE;
+	struct dmaadd_buf buf, imp, b2;
+	int dfd, with_job;
+
+	require_other_device();
+	for (with_job = 0; with_job <= 1; with_job++) {
+		test_buf_create(len, &buf);
+		dmaadd_fill(buf.map, n, 1);
+		test_ioctl_export(buf.handle, 0, &dfd);
+		ASSERT_EQ(0, _test_buf_import(self->other_fd, dfd, &imp));
+		close(dfd);
+		if (with_job) {
+			ASSERT_EQ(0, _test_buf_create(self->other_fd, len, &b2));
+			dmaadd_fill(b2.map, n, 0);
+			/* b2 = imp + b2: the device reads the import. */
+			test_job_on(self->other_fd, n, imp.handle, b2.handle,
+				    b2.handle);
+			ASSERT_FILLED(b2.map, n, 1);
+		}
+		/* New values through the exporter's own mapping... */
+		dmaadd_fill(buf.map, n, 7);
+		/* ...then the importing device lets go. */
+		dmaadd_buf_unmap(&imp);
+		ASSERT_EQ(0, _test_ioctl_free(self->other_fd, imp.handle));
+		if (with_job) {
+			dmaadd_buf_unmap(&b2);
+			ASSERT_EQ(0, _test_ioctl_free(self->other_fd, b2.handle));
+		}
+		ASSERT_FILLED(buf.map, n, 7);
+		dmaadd_buf_unmap(&buf);
+		test_ioctl_free(buf.handle);
+	}
+}
+
+/*
+ * A foreign dma-buf (another dmaadd device's export) imported twice into
+ * one file is one handle, and into two files of one device one buffer: a
+ * single attachment and mapping, like DRM PRIME.
+ */
+TEST_F(share, foreign_import_is_one_buffer)
+{
+	const __u64 len = 2 * self->page;
+	struct dmaadd_buf_query q1, q2;
+	struct dmaadd_buf buf;
+	__u32 h1, h2, h3;
+	int dfd, fd2;
+
+	require_other_device();
+	test_buf_create(len, &buf);
+	test_ioctl_export(buf.handle, 0, &dfd);
+	ASSERT_EQ(0, _test_ioctl_import(self->other_fd, dfd, &h1, NULL, NULL));
+	ASSERT_EQ(0, _test_ioctl_import(self->other_fd, dfd, &h2, NULL, NULL));
+	EXPECT_EQ(h1, h2);
+
+	/* Another open file of the other device: its own handle, same buffer. */
+	fd2 = dmaadd_open_index(self->other_index, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, _test_ioctl_import(fd2, dfd, &h3, NULL, NULL));
+	ASSERT_EQ(0, _test_ioctl_query(self->other_fd, h1, &q1, NULL, 0));
+	ASSERT_EQ(0, _test_ioctl_query(fd2, h3, &q2, NULL, 0));
+	EXPECT_EQ(q1.dma_segments, q2.dma_segments);
+	EXPECT_EQ((__u32)DMAADD_BUF_KIND_IMPORT, q2.kind);
+
+	/* Freeing one file's handle leaves the other's working. */
+	ASSERT_EQ(0, _test_ioctl_free(self->other_fd, h1));
+	EXPECT_ERRNO(ENOENT, _test_ioctl_free(self->other_fd, h2));
+	ASSERT_EQ(0, _test_ioctl_query(fd2, h3, &q2, NULL, 0));
+	close(fd2);
+	close(dfd);
+}
+
+/*
+ * vgem's dma-buf imported twice into one file is one handle; a read-only
+ * fd of it next to a writable import shares the writable buffer, with a
+ * read-only handle only where nothing writable was imported.
+ */
+TEST_F(share, vgem_import_twice_is_one_handle)
+{
+	struct vgem_bo bo;
+	__u32 h1, h2;
+	int vgem, fd1, fd2;
+
+	require_vgem(vgem);
+	ASSERT_EQ(0, vgem_bo_create(vgem, 2, &bo));
+	fd1 = prime_handle_to_fd(vgem, bo.handle);
+	fd2 = prime_handle_to_fd(vgem, bo.handle);
+	ASSERT_LE(0, fd1);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, _test_ioctl_import(self->fd, fd1, &h1, NULL, NULL));
+	ASSERT_EQ(0, _test_ioctl_import(self->fd, fd2, &h2, NULL, NULL));
+	EXPECT_EQ(h1, h2);
+	ASSERT_EQ(0, _test_ioctl_free(self->fd, h1));
+	EXPECT_ERRNO(ENOENT, _test_ioctl_free(self->fd, h2));
+	/* Gone with its last handle: the next import attaches anew. */
+	ASSERT_EQ(0, _test_ioctl_import(self->fd, fd2, &h2, NULL, NULL));
+	ASSERT_EQ(0, _test_ioctl_free(self->fd, h2));
+	close(fd1);
+	close(fd2);
+	close(vgem);
+}
+
+/*
+ * Many open files importing one dma-buf at once, each running a job on it:
+ * one mapping in all, so DMA-API debugging (debug kernel) sees no pile of
+ * overlapping mappings, and every job sees the exporter's data.
+ */
+#define MANY_IMPORTS	12
+TEST_F_TIMEOUT(share, many_files_import_one_dmabuf, 60)
+{
+	const __u64 len = 2 * self->page, n = len / ELEM_SIZE;
+	int fds[MANY_IMPORTS];
+	struct dmaadd_buf buf, out[MANY_IMPORTS];
+	__u32 h[MANY_IMPORTS];
+	int dfd, i;
+
+	require_other_device();
+	test_buf_create(len, &buf);
+	dmaadd_fill(buf.map, n, 3);
+	test_ioctl_export(buf.handle, 0, &dfd);
+	for (i = 0; i < MANY_IMPORTS; i++) {
+		fds[i] = dmaadd_open_index(self->other_index, 0);
+		ASSERT_LE(0, fds[i]);
+		ASSERT_EQ(0, _test_ioctl_import(fds[i], dfd, &h[i], NULL, NULL));
+		ASSERT_EQ(0, _test_buf_create(fds[i], len, &out[i]));
+		dmaadd_fill(out[i].map, n, (__u32)i);
+	}
+	close(dfd);
+	for (i = 0; i < MANY_IMPORTS; i++) {
+		/* out = import + out */
+		test_job_on(fds[i], n, h[i], out[i].handle, out[i].handle);
+		ASSERT_FILLED(out[i].map, n, 3 + (__u32)i);
+	}
+	for (i = 0; i < MANY_IMPORTS; i++) {
+		dmaadd_buf_unmap(&out[i]);
+		close(fds[i]);
+	}
+}
+
+/*
+ * One dma-buf per buffer and mode (DRM PRIME's export cache): exporting
+ * again while an fd exists gives the same dma-buf, a read-only export
+ * another one; the buffer's exports live on in another process.
+ */
+TEST_F(share, export_twice_is_one_dmabuf)
+{
+	struct dmaadd_buf buf;
+	struct stat s1, s2, s3, s4;
+	int f1, f2, ro, f3;
+
+	test_buf_create(self->page, &buf);
+	test_ioctl_export(buf.handle, 0, &f1);
+	test_ioctl_export(buf.handle, 0, &f2);
+	test_ioctl_export(buf.handle, DMAADD_EXPORT_READ_ONLY, &ro);
+	ASSERT_NE(f1, f2);
+	ASSERT_EQ(0, fstat(f1, &s1));
+	ASSERT_EQ(0, fstat(f2, &s2));
+	ASSERT_EQ(0, fstat(ro, &s3));
+	EXPECT_EQ(s1.st_ino, s2.st_ino);
+	EXPECT_NE(s1.st_ino, s3.st_ino);
+	/* The first fd closed, the second still holds the dma-buf. */
+	close(f1);
+	test_ioctl_export(buf.handle, 0, &f3);
+	ASSERT_EQ(0, fstat(f3, &s4));
+	EXPECT_EQ(s2.st_ino, s4.st_ino);
+	close(f2);
+	close(f3);
+	close(ro);
 }
 
 TEST_HARNESS_MAIN

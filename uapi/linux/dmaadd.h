@@ -289,6 +289,12 @@ enum dmaadd_buf_export_flags {
  * does not free memory the fd still reaches. While any exported dma-buf
  * exists the module cannot be unloaded.
  *
+ * A buffer has one dma-buf per mode, like DRM PRIME's export cache: while
+ * its dma-buf exists (any fd of it, in any process, or an importer holding
+ * it), exporting the buffer again with the same flags gives a new fd of
+ * that same dma-buf (same inode, fstat() tells). Once the last reference to
+ * it is gone, the next export makes a new one.
+ *
  * Errors (besides the common ones):
  *
  * =========  =========================================================
@@ -327,10 +333,15 @@ struct dmaadd_buf_export {
  * that same handle: a writable handle stays writable, and importing a
  * writable fd makes a read-only handle writable. Any other dma-buf (from
  * another driver, or from another dmaadd device) is attached to this device
- * and mapped for it (dma_buf_map_attachment()), once per import: each such
- * import is a new buffer and handle. The device then works on the DMA
- * addresses of that mapping. The import holds a reference on the dma-buf
- * until the buffer is freed, so the fd can be closed right away.
+ * and mapped for it (dma_buf_map_attachment()) once per device, like DRM
+ * PRIME: while that import lives (any handle, in any open file of this
+ * device, or a job using it), importing the same dma-buf again gives the
+ * same buffer, and in the same file the same handle. A read-only import is
+ * mapped for the device to read only, so a writable import of a dma-buf
+ * this device holds only read-only is a new buffer, with a new handle. The
+ * device works on the DMA addresses of the mapping. The import holds a
+ * reference on the dma-buf until the buffer is freed, so the fd can be
+ * closed right away.
  *
  * Importing an fd opened O_RDONLY gives a read-only handle (unless this
  * file already has a writable one for the same buffer, see above).
