@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Thin wrapper: the module is built by Kbuild (see ./Kbuild), everything
-# else by the sub-makefiles. The kernel defaults to the newest Debian
-# headers that have a matching kernel image, i.e. the kernel the guest boots
-# (on a real machine usually the running one; else pass KVER=$(uname -r)).
+# else by the sub-makefiles. The kernel defaults to the one the test guest
+# boots: the newest installed Debian kernel, with headers, of the series
+# DMAADD_KSERIES (6.1 unless set; tests/vm/kver.sh). On a real machine pass
+# KVER=$(uname -r).
 #
 # Installing (DESTDIR and PREFIX honoured; PREFIX defaults to /usr/local):
 #   make install        library, headers (libdmaadd.h, linux/dmaadd.h),

@@ -37,6 +37,7 @@
 #include <linux/dmaadd.h>
 
 #include "dmaadd_buf.h"
+#include "dmaadd_compat.h"
 #include "dmaadd_device.h"
 #include "dmaadd_dmabuf.h"
 #include "dmaadd_engine.h"
@@ -489,7 +490,7 @@ int dmaadd_buf_mmap(struct dmaadd_buf *buf, struct vm_area_struct *vma)
 		return -EINVAL;
 	}
 
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	dmaadd_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	chunk = &buf->chunks[0];
 	if (buf->nchunks == 1)
 		ret = dma_mmap_coherent(buf->ddev->dev, vma, chunk->vaddr,

@@ -26,7 +26,7 @@ struct dmaadd_device {
 	struct device *dev;		/* the device doing DMA */
 	u32 backend;			/* enum dmaadd_backend */
 	int index;			/* N of /dev/dmaaddN */
-	char name[16];
+	char name[20];			/* "dmaaddN", any int N */
 	struct miscdevice misc;
 
 	struct dma_pool *desc_pool;	/* job descriptors */

@@ -19,6 +19,7 @@
 
 #include <linux/dmaadd.h>
 
+#include "dmaadd_compat.h"
 #include "dmaadd_debugfs.h"
 #include "dmaadd_device.h"
 #include "dmaadd_drv.h"
@@ -54,7 +55,7 @@ static int dmaadd_platform_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 	/* The engine takes segments of any length: let an IOMMU merge. */
-	ret = dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	ret = dmaadd_dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 	if (ret)
 		return ret;
 
@@ -65,15 +66,14 @@ static int dmaadd_platform_probe(struct platform_device *pdev)
 	return 0;
 }
 
-static int dmaadd_platform_remove(struct platform_device *pdev)
+static void dmaadd_platform_remove(struct platform_device *pdev)
 {
 	dmaadd_device_remove(platform_get_drvdata(pdev));
-	return 0;
 }
 
 static struct platform_driver dmaadd_platform_driver = {
 	.probe = dmaadd_platform_probe,
-	.remove = dmaadd_platform_remove,
+	.dmaadd_platform_remove_void = dmaadd_platform_remove,
 	.driver = {
 		.name = DMAADD_DRV_NAME,
 		.suppress_bind_attrs = true,
@@ -93,7 +93,7 @@ static int dmaadd_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		return ret;
-	ret = dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	ret = dmaadd_dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 	if (ret)
 		return ret;
 
@@ -214,4 +214,4 @@ module_exit(dmaadd_exit);
 MODULE_DESCRIPTION("DMA array adder with an emulated engine");
 MODULE_AUTHOR("The dmaadd authors");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(DMA_BUF);
+DMAADD_MODULE_IMPORT_NS_DMA_BUF();

@@ -27,8 +27,8 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
-#include <asm/unaligned.h>
 
+#include "dmaadd_compat.h"
 #include "dmaadd_engine.h"
 #include "dmaadd_hw.h"
 

@@ -24,6 +24,7 @@
 #include <linux/dmaadd.h>
 
 #include "dmaadd_buf.h"
+#include "dmaadd_compat.h"
 #include "dmaadd_copy.h"
 #include "dmaadd_device.h"
 #include "dmaadd_dmabuf.h"
@@ -726,7 +727,7 @@ static int dmaadd_file_mmap(struct file *filp, struct vm_area_struct *vma)
 			ret = -EACCES;
 			goto out_put;
 		}
-		vma->vm_flags &= ~VM_MAYWRITE;
+		dmaadd_vm_flags_clear(vma, VM_MAYWRITE);
 	}
 
 	vma->vm_pgoff &= BIT(DMAADD_MMAP_SHIFT - PAGE_SHIFT) - 1;
@@ -743,5 +744,4 @@ const struct file_operations dmaadd_fops = {
 	.unlocked_ioctl = dmaadd_file_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = dmaadd_file_mmap,
-	.llseek = no_llseek,
 };

@@ -74,7 +74,12 @@
 #                           DMAADD_MODDIR (its modules, default
 #                           /lib/modules/$DMAADD_KVER) and DMAADD_KDIR (its
 #                           build tree, default $DMAADD_MODDIR/build)
-#   DMAADD_KVER             kernel version (default: tests/vm/kver.sh)
+#   DMAADD_KSERIES          kernel series to build for and boot: 6.1
+#                           (default), 6.12 or 6.12-rt (tests/vm/kver.sh
+#                           picks the newest installed by prefix; deps.sh
+#                           installs it); other series get their own label
+#                           ("6.12-direct: ...") and build/vm-<series>/
+#   DMAADD_KVER             exact kernel version (default: tests/vm/kver.sh)
 #   DMAADD_VM_NO_BUILD=1    skip `make module userspace tests`, use what exists
 #   DMAADD_VM_NO_HOST=1     skip the host-side checks of `check` (library unit
 #                           tests, warning-free build, checkpatch)
@@ -156,6 +161,7 @@ check-debug)
 	extra_modules=${DMAADD_VM_MODULES-}
 	[ -n "${DMAADD_VM_OUT:-}" ] || out=$repo/build/vm-debug
 	label=debug-
+	is_debug=1
 	mode=check
 	# debug-direct runs without kmemleak: its own metadata allocations
 	# take part in robust_test's fail-nth injection, and one failing
@@ -186,6 +192,14 @@ demo | shell)
 	exit 2
 	;;
 esac
+# Another kernel series than the default 6.1 (DMAADD_KSERIES, see
+# tests/vm/kver.sh): its own label and artifacts.
+series=$(bash "$here/vm/kver.sh" --series)
+if [ "${is_debug:-0}" != 1 ] && [ "$series" != 6.1 ]; then
+	label=$series-
+	[ -n "${DMAADD_VM_OUT:-}" ] || out=$repo/build/vm-$series
+fi
+
 for c in "${configs[@]}"; do
 	case " ${all_configs[*]} " in
 	*" $c "*) ;;
@@ -282,6 +296,33 @@ if [ "$mode" = check ] && [ "${DMAADD_VM_NO_HOST:-0}" != 1 ]; then
 			host_result "build without warnings (W=1)" pass
 		fi
 	fi
+	# The module against the other series' headers too (Debian 13's 6.12,
+	# also in bookworm's security archive): warning-free with W=1, built
+	# in a copy of the sources so that the guests' module stays as built.
+	if [ "$series" = 6.1 ]; then
+		other=6.12
+	else
+		other=6.1
+	fi
+	other_log=$out/build-$other.log
+	: >"$other_log"
+	if DMAADD_KSERIES=$other bash "$here/vm/deps.sh" >"$out/deps-$other.log" 2>&1 &&
+	   other_kver=$(DMAADD_KSERIES=$other DMAADD_KVER= bash "$here/vm/kver.sh" 2>>"$other_log"); then
+		other_src=$(mktemp -d "${TMPDIR:-/tmp}/dmaadd-build-$other.XXXXXX")
+		cp -r Kbuild kernel uapi "$other_src/"
+		if make -C "/usr/src/linux-headers-$other_kver" M="$other_src" W=1 \
+			modules >>"$other_log" 2>&1 </dev/null &&
+		   ! grep -E '(warning|error):' "$other_log" >"$out/build-$other-warnings.log"; then
+			host_result "build without warnings (W=1) for $other_kver" pass
+		else
+			host_result "build without warnings (W=1) for $other_kver" fail "$other_log"
+			grep -E '(warning|error):' "$other_log" | head -n 20
+		fi
+		rm -rf "$other_src"
+	else
+		host_result "build for the $other series" fail "no $other kernel headers: $out/deps-$other.log"
+		tail -n 5 "$out/deps-$other.log" "$other_log"
+	fi
 	if tests/checkpatch.sh >"$out/checkpatch.log" 2>&1 </dev/null &&
 	   ! grep -qE '(ERROR|WARNING|CHECK):' "$out/checkpatch.log"; then
 		host_result "checkpatch --strict" pass
@@ -299,7 +340,7 @@ if [ "$mode" = check ] && [ "${DMAADD_VM_NO_HOST:-0}" != 1 ]; then
 			tail -n 20 "$out/$chk.log"
 		fi
 	done
-	echo "host: $host_pass passed, $host_fail failed (library unit tests, W=1 build, checkpatch, uapi doc, install, dkms)"
+	echo "host: $host_pass passed, $host_fail failed (library unit tests, W=1 builds for 6.1 and 6.12, checkpatch, uapi doc, install, dkms)"
 	total_pass=$((total_pass + host_pass))
 	total_fail=$((total_fail + host_fail))
 fi
@@ -467,7 +508,7 @@ evaluate() {
 	fi
 	# The debug kernel has KUnit built in, so the module carries its KUnit
 	# suites (Kbuild) and they must have reported.
-	if [ -n "$label" ] && [ "$gmode" = check ] &&
+	if [ "${is_debug:-0}" = 1 ] && [ "$gmode" = check ] &&
 	   ! grep -q $'\tkunit: ' "$dir/results.tsv"; then
 		printf 'FAIL\tKUnit suites ran at insmod (no result in the log)\t\n' \
 			>> "$dir/results.tsv"

@@ -44,18 +44,47 @@ for p in "${pkgs[@]}"; do
 	[[ $installed == *" $p "* ]] || missing+=("$p")
 done
 
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+sudo=()
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
+	sudo=(sudo)
+fi
+
+# A kernel series other than bookworm's own 6.1 (DMAADD_KSERIES=6.12 or
+# 6.12-rt, see kver.sh): the newest image and headers of it that the
+# archive has, by versioned name (bookworm has no metapackage for them).
+series=${DMAADD_KSERIES:-6.1}
+if [ "$series" != 6.1 ] && ! DMAADD_KVER= bash "$here/kver.sh" >/dev/null 2>&1; then
+	case $series in
+	*-rt) flavour=rt-amd64 base=${series%-rt} ;;
+	*) flavour=amd64 base=$series ;;
+	esac
+	re="^linux-image-${base//./\\.}\\.[0-9]+\\+deb[0-9]+-$flavour\$"
+	find_kernel() {
+		apt-cache search --names-only "$re" 2>/dev/null |
+			sed -n "s/^linux-image-\\([^ ]*\\)-$flavour .*/\\1/p" |
+			sort -V | tail -n 1
+	}
+	v=$(find_kernel)
+	if [ -z "$v" ]; then
+		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update >&2
+		v=$(find_kernel)
+	fi
+	if [ -z "$v" ]; then
+		echo "deps.sh: no linux-image-$base.*-$flavour in the package lists" >&2
+		exit 1
+	fi
+	missing+=("linux-image-$v-$flavour" "linux-headers-$v-$flavour")
+fi
+
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 echo "deps.sh: installing missing packages: ${missing[*]}" >&2
 
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-	if command -v sudo >/dev/null 2>&1; then
-		sudo=(sudo)
-	else
-		echo "deps.sh: not root and no sudo; please install: ${missing[*]}" >&2
-		exit 1
-	fi
+if [ "$(id -u)" -ne 0 ] && [ "${#sudo[@]}" -eq 0 ]; then
+	echo "deps.sh: not root and no sudo; please install: ${missing[*]}" >&2
+	exit 1
 fi
 
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
