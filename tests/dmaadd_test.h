@@ -157,12 +157,17 @@ static inline int live_read(unsigned int index, struct live *live)
 }
 
 /* Waits (jobs may still hold objects) until the counts are back to @want. */
-static inline int live_settle(unsigned int index, const struct live *want)
+/*
+ * Polls, up to @ms, until device @index has @want buffers and files alive
+ * (the last references can be dropped by jobs still running).
+ */
+static inline int live_settle_for(unsigned int index, const struct live *want,
+				  unsigned int ms)
 {
 	struct live now;
-	int i;
+	unsigned int i;
 
-	for (i = 0; i < 500; i++) {
+	for (i = 0; i < ms / 10; i++) {
 		if (live_read(index, &now))
 			return -1;
 		if (now.bufs == want->bufs && now.files == want->files)
@@ -172,6 +177,11 @@ static inline int live_settle(unsigned int index, const struct live *want)
 	fprintf(stderr, "# live objects: %llu buffers, %llu files; expected %llu, %llu\n",
 		now.bufs, now.files, want->bufs, want->files);
 	return -1;
+}
+
+static inline int live_settle(unsigned int index, const struct live *want)
+{
+	return live_settle_for(index, want, 5000);
 }
 
 /*

@@ -1892,9 +1892,20 @@ TEST_F_TIMEOUT(deadlock, import_release_under_full_ring, H_DEADLINE_S + 60)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	EXPECT_LT(0UL, sh->frees);
 	EXPECT_LT(0UL, sh->forks);
+	/*
+	 * The closed files' jobs (up to 256 each, staged behind the other
+	 * device's) still run after the stress process is gone, and hold
+	 * their buffers until then: on a loaded host that takes a while.
+	 * What must hold is that everything goes, not how fast.
+	 */
 	if (self->have_live) {
-		EXPECT_EQ(0, live_settle(self->index, &self->exp_base));
-		EXPECT_EQ(0, live_settle(self->imp_index, &self->imp_base));
+		start = dmaadd_now_ns();
+		EXPECT_EQ(0, live_settle_for(self->index, &self->exp_base,
+					     H_WAIT_MS));
+		EXPECT_EQ(0, live_settle_for(self->imp_index, &self->imp_base,
+					     H_WAIT_MS));
+		TH_LOG("all objects gone %.1f s after the stress process",
+		       (dmaadd_now_ns() - start) / 1e9);
 	}
 	munmap(sh, sizeof(*sh));
 }
