@@ -231,6 +231,37 @@ static int dmaadd_copy_result(unsigned long arg, const void *karg,
 	return 0;
 }
 
+/*
+ * Give @buf, whose reference the handle takes over, a new handle and tell
+ * userspace, in that order of visibility: the handle is reserved, written
+ * into the result (*@handle, and *@mmap_offset if not NULL), the result
+ * @karg is copied out, and only then the handle is published. On failure
+ * the handle is gone again and the reference dropped.
+ */
+static int dmaadd_file_add_buf(struct dmaadd_file *df, struct dmaadd_buf *buf,
+			       unsigned long arg, void *karg, size_t ksize,
+			       u32 usize, u32 *handle, u64 *mmap_offset)
+{
+	int ret;
+
+	ret = dmaadd_file_reserve_handle(df, handle);
+	if (ret)
+		goto err_put_buf;
+	if (mmap_offset)
+		*mmap_offset = (u64)*handle << DMAADD_MMAP_SHIFT;
+	ret = dmaadd_copy_result(arg, karg, ksize, usize);
+	if (ret) {
+		dmaadd_file_unreserve_handle(df, *handle);
+		goto err_put_buf;
+	}
+	dmaadd_file_publish_handle(df, *handle, buf, false);
+	return 0;
+
+err_put_buf:
+	dmaadd_buf_put(buf);
+	return ret;
+}
+
 static int dmaadd_ioctl_info(struct dmaadd_file *df, unsigned long arg)
 {
 	struct dmaadd_device *ddev = df->ddev;
@@ -265,7 +296,7 @@ static int dmaadd_ioctl_buf_alloc(struct dmaadd_file *df, unsigned long arg)
 {
 	struct dmaadd_buf_alloc args;
 	struct dmaadd_buf *buf;
-	u32 usize, handle;
+	u32 usize;
 	int ret;
 
 	ret = dmaadd_copy_args(&args, sizeof(args), arg, &usize);
@@ -280,25 +311,12 @@ static int dmaadd_ioctl_buf_alloc(struct dmaadd_file *df, unsigned long arg)
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 	ret = dmaadd_buf_alloc_memory(buf, args.flags & DMAADD_BUF_CONTIGUOUS);
-	if (ret)
-		goto err_put_buf;
-
-	ret = dmaadd_file_reserve_handle(df, &handle);
-	if (ret)
-		goto err_put_buf;
-	args.handle = handle;
-	args.mmap_offset = (u64)handle << DMAADD_MMAP_SHIFT;
-	ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);
 	if (ret) {
-		dmaadd_file_unreserve_handle(df, handle);
-		goto err_put_buf;
+		dmaadd_buf_put(buf);
+		return ret;
 	}
-	dmaadd_file_publish_handle(df, handle, buf, false);
-	return 0;
-
-err_put_buf:
-	dmaadd_buf_put(buf);
-	return ret;
+	return dmaadd_file_add_buf(df, buf, arg, &args, sizeof(args), usize,
+				   &args.handle, &args.mmap_offset);
 }
 
 static int dmaadd_ioctl_buf_free(struct dmaadd_file *df, unsigned long arg)
@@ -449,7 +467,7 @@ static int dmaadd_ioctl_buf_userptr(struct dmaadd_file *df, unsigned long arg)
 {
 	struct dmaadd_buf_userptr args;
 	struct dmaadd_buf *buf;
-	u32 usize, handle;
+	u32 usize;
 	u64 end;
 	int ret;
 
@@ -468,21 +486,8 @@ static int dmaadd_ioctl_buf_userptr(struct dmaadd_file *df, unsigned long arg)
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
-	ret = dmaadd_file_reserve_handle(df, &handle);
-	if (ret)
-		goto err_put_buf;
-	args.handle = handle;
-	ret = dmaadd_copy_result(arg, &args, sizeof(args), usize);
-	if (ret) {
-		dmaadd_file_unreserve_handle(df, handle);
-		goto err_put_buf;
-	}
-	dmaadd_file_publish_handle(df, handle, buf, false);
-	return 0;
-
-err_put_buf:
-	dmaadd_buf_put(buf);
-	return ret;
+	return dmaadd_file_add_buf(df, buf, arg, &args, sizeof(args), usize,
+				   &args.handle, NULL);
 }
 
 static int dmaadd_ioctl_buf_query(struct dmaadd_file *df, unsigned long arg)
