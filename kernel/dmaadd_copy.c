@@ -23,6 +23,7 @@
 
 #include "dmaadd_buf.h"
 #include "dmaadd_copy.h"
+#include "dmaadd_device.h"
 #include "dmaadd_drv.h"
 #include "dmaadd_file.h"
 #include "dmaadd_job.h"
@@ -51,16 +52,18 @@ static int dmaadd_copy_check_args(const struct dmaadd_submit_copy *args,
 }
 
 /* A temporary buffer holding a copy of @len bytes at @uptr. */
-static struct dmaadd_buf *dmaadd_copy_in(struct dmaadd_device *ddev,
-					 u64 uptr, u64 len)
+static struct dmaadd_buf *dmaadd_copy_in(struct dmaadd_file *df, u64 uptr,
+					 u64 len)
 {
 	struct dmaadd_buf *buf;
 	int ret;
 
-	buf = dmaadd_buf_create(ddev, DMAADD_BUF_KIND_ALLOC, len);
+	buf = dmaadd_buf_create(df->ddev, DMAADD_BUF_KIND_ALLOC, len);
 	if (IS_ERR(buf))
 		return buf;
-	ret = dmaadd_buf_alloc_memory(buf, false);
+	ret = dmaadd_buf_charge(buf, df->charge, buf->alloc_size);
+	if (!ret)
+		ret = dmaadd_buf_alloc_memory(buf, false);
 	if (!ret)
 		ret = dmaadd_buf_copy_user(buf, u64_to_user_ptr(uptr), len,
 					   false);
@@ -78,6 +81,8 @@ static u32 dmaadd_copy_status(struct dma_fence *fence)
 		return DMAADD_JOB_OK;
 	case -EIO:
 		return DMAADD_JOB_FAULT;
+	case -ENODEV:
+		return DMAADD_JOB_CANCELLED;
 	default:
 		return DMAADD_JOB_INVALID;
 	}
@@ -103,18 +108,24 @@ int dmaadd_copy_submit(struct dmaadd_file *df, struct dmaadd_submit_copy *args,
 	};
 	struct dmaadd_buf *a, *b;
 	struct dma_fence *fence;
+	int ret, idx;
 	u64 len;
-	int ret;
 
 	ret = dmaadd_copy_check_args(args, &len);
 	if (ret)
 		return ret;
 
-	a = dmaadd_copy_in(df->ddev, args->a_ptr, len);
-	if (IS_ERR(a))
+	/* Up to the submit only: removal waits for the section, not jobs. */
+	if (!dmaadd_dev_enter(df->ddev, &idx))
+		return -ENODEV;
+	a = dmaadd_copy_in(df, args->a_ptr, len);
+	if (IS_ERR(a)) {
+		dmaadd_dev_exit(idx);
 		return PTR_ERR(a);
-	b = dmaadd_copy_in(df->ddev, args->b_ptr, len);
+	}
+	b = dmaadd_copy_in(df, args->b_ptr, len);
 	if (IS_ERR(b)) {
+		dmaadd_dev_exit(idx);
 		ret = PTR_ERR(b);
 		goto put_a;
 	}
@@ -123,11 +134,17 @@ int dmaadd_copy_submit(struct dmaadd_file *df, struct dmaadd_submit_copy *args,
 	ret = dmaadd_job_submit_bufs(df, &sub,
 				     (struct dmaadd_buf *const[]){ a, b, a },
 				     nonblock, &fence);
+	dmaadd_dev_exit(idx);
 	if (ret)
 		goto put_b;
 
-	/* The job is queued: a restart would run it a second time. */
-	if (dma_fence_wait(fence, true)) {
+	/*
+	 * The job is queued: a restart would run it a second time. Once it
+	 * completed, also wait until it let go of the temporary buffers, so
+	 * that they are gone (uncharged) when the call returns.
+	 */
+	if (dma_fence_wait(fence, true) ||
+	    dmaadd_job_wait_released(df, sub.job_id)) {
 		ret = -EINTR;
 		goto put_fence;
 	}

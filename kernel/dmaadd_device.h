@@ -29,12 +29,20 @@ struct dmaadd_device {
 	char name[20];			/* "dmaaddN", any int N */
 	struct miscdevice misc;
 
-	struct dma_pool *desc_pool;	/* job descriptors */
+	/*
+	 * Set when the device is being removed: dmaadd_dev_enter() fails
+	 * from then on. See dmaadd_device_remove().
+	 */
+	bool unplugged;
+
+	struct dma_pool *desc_pool;	/* job descriptors; files_lock */
 	struct dma_pool *seg_pool;	/* one-entry segment tables */
 	struct dmaadd_engine *engine;
 
-	spinlock_t queue_lock;		/* protects queue */
+	spinlock_t queue_lock;		/* protects queue, dead */
 	struct list_head queue;		/* jobs rung into the engine, in order */
+	struct list_head parked;	/* jobs for a device being removed */
+	bool dead;			/* the engine stopped: jobs are cancelled */
 	atomic_t active;		/* jobs queued or still completing */
 	wait_queue_head_t queue_wq;	/* ring space, device idle */
 
@@ -43,8 +51,12 @@ struct dmaadd_device {
 	/* Imported foreign dma-bufs, by dma_buf: one attachment each. */
 	DECLARE_HASHTABLE(imports, 6);
 
-	struct mutex files_lock;	/* protects files */
+	struct mutex bufs_lock;		/* protects bufs, buffers' DMA resources */
+	struct list_head bufs;		/* buffers holding DMA resources */
+
+	struct mutex files_lock;	/* protects files, live_files */
 	struct list_head files;		/* open files, for debugfs */
+	struct list_head live_files;	/* file states alive, open or not */
 	struct dentry *debugfs;
 	struct {
 		atomic64_t jobs;	/* completed, whatever the status */
@@ -57,6 +69,9 @@ struct dmaadd_device {
 	} stats;
 };
 
+bool dmaadd_dev_enter(struct dmaadd_device *ddev, int *idx);
+void dmaadd_dev_exit(int idx);
+
 struct dmaadd_device *dmaadd_device_create(struct device *dev, u32 backend);
 void dmaadd_device_remove(struct dmaadd_device *ddev);
 void dmaadd_device_get(struct dmaadd_device *ddev);
@@ -65,5 +80,7 @@ void dmaadd_device_put(struct dmaadd_device *ddev);
 
 unsigned int dmaadd_device_queue(struct dmaadd_device *ddev,
 				 struct dmaadd_job *const *jobs, unsigned int n);
+void dmaadd_device_park(struct dmaadd_device *ddev,
+			struct dmaadd_job *const *jobs, unsigned int n);
 
 #endif /* __DMAADD_DEVICE_H__ */

@@ -52,40 +52,18 @@ struct dmaadd_attachment {
 static const struct dma_buf_ops dmaadd_dmabuf_ops;
 
 /*
- * A fresh sg_table of the buffer's CPU pages for one importer, in entries
- * its device can map in one piece: under swiotlb that is 256 KiB, while a
- * coherent chunk can be 4 MiB of contiguous pages.
+ * A fresh sg_table of the buffer's pages for one importer, in entries its
+ * device can map in one piece: under swiotlb that is 256 KiB.
  */
 static int dmaadd_dmabuf_pages_table(struct dmaadd_buf *buf,
 				     struct device *dev, struct sg_table *sgt)
 {
 	size_t max = min_t(size_t, dma_max_mapping_size(dev), UINT_MAX);
-	struct scatterlist *sg, *dst;
-	unsigned int i, j, n = 0;
-	size_t off, len;
-	int ret;
 
 	max = max_t(size_t, max & PAGE_MASK, PAGE_SIZE);
-	for (i = 0; i < buf->nchunks; i++)
-		for_each_sgtable_sg(&buf->chunks[i].pages, sg, j)
-			n += DIV_ROUND_UP(sg->length, max);
-
-	ret = sg_alloc_table(sgt, n, GFP_KERNEL);
-	if (ret)
-		return ret;
-
-	dst = sgt->sgl;
-	for (i = 0; i < buf->nchunks; i++) {
-		for_each_sgtable_sg(&buf->chunks[i].pages, sg, j) {
-			for (off = 0; off < sg->length; off += len) {
-				len = min_t(size_t, sg->length - off, max);
-				sg_set_page(dst, nth_page(sg_page(sg), off >> PAGE_SHIFT),
-					    len, sg->offset);
-				dst = sg_next(dst);
-			}
-		}
-	}
-	return 0;
+	return sg_alloc_table_from_pages_segment(sgt, buf->pages, buf->npages,
+						 0, buf->alloc_size, max,
+						 GFP_KERNEL);
 }
 
 static int dmaadd_dmabuf_attach(struct dma_buf *dmabuf,
@@ -134,18 +112,15 @@ static struct sg_table *dmaadd_dmabuf_map(struct dma_buf_attachment *attach,
 	int ret;
 
 	/*
-	 * The pages are also our device's coherent allocation, which the
-	 * DMA-API debug code tracks as a mapping of its own: a second one
-	 * that does CPU cache maintenance is an "overlapping mapping". There
-	 * is no CPU cache to maintain for coherent memory, so skip it, then
-	 * hand the importer's mapping the current contents explicitly (the
-	 * copy into swiotlb bounce slots, if its device bounces).
+	 * The pages are mapped for our own device too, and the DMA-API debug
+	 * code only accepts a second mapping of a cacheline that does no CPU
+	 * cache maintenance of its own: map without, then sync the new
+	 * mapping for the importer's device explicitly (under swiotlb, that
+	 * is what fills its bounce slots). -EIO from the map means a resource
+	 * ran out (swiotlb slots, IOVA space): say so, as user memory buffers
+	 * do.
 	 */
 	ret = dma_map_sgtable(attach->dev, &a->sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
-	/*
-	 * Its -EIO means a resource ran out (swiotlb slots, IOVA space): say
-	 * so, as user memory buffers do.
-	 */
 	if (ret)
 		return ERR_PTR(-ENOMEM);
 	dma_sync_sgtable_for_device(attach->dev, &a->sgt, dir);
@@ -167,10 +142,11 @@ static void dmaadd_dmabuf_unmap(struct dma_buf_attachment *attach,
 	a->mapped = false;
 	mutex_unlock(&exp->lock);
 	/*
-	 * As the map: no CPU sync. The CPU side of a coherent buffer is
-	 * always current, and syncing a bounced mapping back here would copy
-	 * its slots over everything the CPU wrote since the importer's last
-	 * job - under swiotlb=force, every CPU write since then was lost.
+	 * No CPU sync: what the importer's device wrote reached the pages at
+	 * the importer's own syncs or at begin_cpu_access(). Syncing a
+	 * bounced mapping back here would copy its slots over everything the
+	 * CPU wrote through the exporter's mapping since - under
+	 * swiotlb=force, every such write was lost.
 	 */
 	dma_unmap_sgtable(attach->dev, sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
 }
@@ -192,12 +168,16 @@ static void dmaadd_dmabuf_sync_for_device(struct dmaadd_attachment *a)
 }
 
 /*
- * The buffer is coherent memory of our device: the CPU always sees its
- * latest contents, so beginning CPU access needs nothing. Syncing importers'
- * mappings "for the CPU" here would be wrong: under swiotlb it copies their
- * bounce slots, stale unless their device wrote, over the real pages. An
- * importer whose device writes through a bounced mapping syncs that mapping
- * itself (dmaadd's importer does, for every job).
+ * DMA_BUF_IOCTL_SYNC_START: nothing to pull into the pages. Whatever wrote
+ * the buffer has put it there already: our device at the completion of
+ * each job (its output range is synced back), an importer's device at its
+ * own syncs (dmaadd's importer syncs every job's output back before the
+ * job's fence signals), the CPU directly. Syncing importers' mappings
+ * "for the CPU" here, as the system dma-heap does, would be wrong for a
+ * device exporter: under swiotlb it copies their bounce slots - stale
+ * whenever the importer's device did not write since our device or the
+ * CPU did - over the real pages (seen: every job result replaced by the
+ * contents of a vgem import's slots).
  */
 static int dmaadd_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 					  enum dma_data_direction dir)
@@ -205,7 +185,10 @@ static int dmaadd_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 	return 0;
 }
 
-/* The CPU may have written: push that into importers' mappings. */
+/*
+ * DMA_BUF_IOCTL_SYNC_END: the CPU may have written, so it goes into every
+ * mapping that a device reads (not DMA_FROM_DEVICE).
+ */
 static int dmaadd_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 					enum dma_data_direction dir)
 {
@@ -235,28 +218,9 @@ static int dmaadd_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
 	struct dmaadd_export *exp = dmabuf->priv;
 	struct dmaadd_buf *buf = exp->buf;
-	unsigned long n = buf->alloc_size >> PAGE_SHIFT, k = 0;
-	struct scatterlist *sg;
-	struct page **pages;
-	unsigned int i, j, p;
 	void *vaddr;
 
-	/* One chunk already has a kernel mapping. */
-	if (buf->nchunks == 1) {
-		iosys_map_set_vaddr(map, buf->chunks[0].vaddr);
-		return 0;
-	}
-
-	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return -ENOMEM;
-	for (i = 0; i < buf->nchunks; i++)
-		for_each_sgtable_sg(&buf->chunks[i].pages, sg, j)
-			for (p = 0; p < sg->length >> PAGE_SHIFT; p++)
-				pages[k++] = nth_page(sg_page(sg), p);
-
-	vaddr = vmap(pages, n, VM_MAP, PAGE_KERNEL);
-	kvfree(pages);
+	vaddr = vmap(buf->pages, buf->npages, VM_MAP, PAGE_KERNEL);
 	if (!vaddr)
 		return -ENOMEM;
 	iosys_map_set_vaddr(map, vaddr);
@@ -265,10 +229,7 @@ static int dmaadd_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 
 static void dmaadd_dmabuf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
-	struct dmaadd_export *exp = dmabuf->priv;
-
-	if (exp->buf->nchunks != 1)
-		vunmap(map->vaddr);
+	vunmap(map->vaddr);
 }
 
 static void dmaadd_dmabuf_release(struct dma_buf *dmabuf)
@@ -473,18 +434,29 @@ struct dmaadd_buf *dmaadd_dmabuf_import(struct dmaadd_device *ddev, int fd,
 	return buf;
 }
 
-void dmaadd_dmabuf_release_import(struct dmaadd_buf *buf)
+/* An import that is going: no import looks it up any more. */
+void dmaadd_dmabuf_unhash_import(struct dmaadd_buf *buf)
 {
 	struct dmaadd_device *ddev = buf->ddev;
 
-	if (!hlist_unhashed(&buf->import_node)) {
-		mutex_lock(&ddev->imports_lock);
-		hash_del(&buf->import_node);
-		mutex_unlock(&ddev->imports_lock);
-	}
+	if (hlist_unhashed(&buf->import_node))
+		return;
+	mutex_lock(&ddev->imports_lock);
+	hash_del(&buf->import_node);
+	mutex_unlock(&ddev->imports_lock);
+}
+
+/* dmaadd_buf_unplug() of an import: the attachment is of our device. */
+void dmaadd_dmabuf_unmap_import(struct dmaadd_buf *buf)
+{
 	if (buf->sgt)
 		dma_buf_unmap_attachment_unlocked(buf->attach, buf->sgt, buf->dir);
 	if (buf->attach)
 		dma_buf_detach(buf->dmabuf, buf->attach);
+	buf->attach = NULL;
+}
+
+void dmaadd_dmabuf_release_import(struct dmaadd_buf *buf)
+{
 	dma_buf_put(buf->dmabuf);
 }

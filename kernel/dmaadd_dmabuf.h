@@ -15,6 +15,8 @@ struct dmaadd_device;
 struct dma_buf *dmaadd_dmabuf_export(struct dmaadd_buf *buf, bool read_only);
 struct dmaadd_buf *dmaadd_dmabuf_import(struct dmaadd_device *ddev, int fd,
 					bool *read_only);
+void dmaadd_dmabuf_unhash_import(struct dmaadd_buf *buf);
+void dmaadd_dmabuf_unmap_import(struct dmaadd_buf *buf);
 void dmaadd_dmabuf_release_import(struct dmaadd_buf *buf);
 
 #endif /* __DMAADD_DMABUF_H__ */

@@ -36,6 +36,11 @@ static unsigned int max_buffer_mb = 256;
 module_param(max_buffer_mb, uint, 0444);
 MODULE_PARM_DESC(max_buffer_mb, "Largest buffer ALLOC accepts, in MiB (default 256)");
 
+static unsigned int max_file_mb;
+module_param(max_file_mb, uint, 0644);
+MODULE_PARM_DESC(max_file_mb,
+		 "Most memory one open file may allocate or pin, in MiB (default 0: no cap)");
+
 static struct platform_device **dmaadd_pdevs;
 
 struct workqueue_struct *dmaadd_wq;
@@ -44,6 +49,12 @@ struct workqueue_struct *dmaadd_ring_wq;
 u64 dmaadd_max_buffer_size(void)
 {
 	return (u64)max_buffer_mb << 20;
+}
+
+/* The administrator's cap on one file's buffers (bytes), or 0 for none. */
+u64 dmaadd_max_file_bytes(void)
+{
+	return (u64)READ_ONCE(max_file_mb) << 20;
 }
 
 static int dmaadd_platform_probe(struct platform_device *pdev)
@@ -74,10 +85,7 @@ static void dmaadd_platform_remove(struct platform_device *pdev)
 static struct platform_driver dmaadd_platform_driver = {
 	.probe = dmaadd_platform_probe,
 	.dmaadd_platform_remove_void = dmaadd_platform_remove,
-	.driver = {
-		.name = DMAADD_DRV_NAME,
-		.suppress_bind_attrs = true,
-	},
+	.driver.name = DMAADD_DRV_NAME,
 };
 
 static int dmaadd_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -120,7 +128,6 @@ static struct pci_driver dmaadd_pci_driver = {
 	.id_table = dmaadd_pci_ids,
 	.probe = dmaadd_pci_probe,
 	.remove = dmaadd_pci_remove,
-	.driver.suppress_bind_attrs = true,
 };
 
 static void dmaadd_unregister_pdevs(unsigned int count)

@@ -15,5 +15,6 @@ extern struct workqueue_struct *dmaadd_wq;
 extern struct workqueue_struct *dmaadd_ring_wq;
 
 u64 dmaadd_max_buffer_size(void);
+u64 dmaadd_max_file_bytes(void);
 
 #endif /* __DMAADD_DRV_H__ */

@@ -533,6 +533,9 @@ static int dmaadd_engine_thread(void *data)
 		bytes = 0;
 		while ((n = dmaadd_engine_pop(eng, descs, ARRAY_SIZE(descs)))) {
 			for (i = 0; i < n; i++) {
+				/* Stopped: the rest is the driver's to cancel. */
+				if (kthread_should_stop())
+					break;
 				len = 0;
 				done[nr_done].desc = descs[i];
 				done[nr_done].status =
@@ -547,6 +550,8 @@ static int dmaadd_engine_thread(void *data)
 					bytes = 0;
 				}
 			}
+			if (i < n)
+				break;
 		}
 		/* The ring ran empty. */
 		if (nr_done)
@@ -651,10 +656,24 @@ struct dmaadd_engine *dmaadd_engine_create(struct device *dev,
 	return eng;
 }
 
-/* The caller guarantees that no descriptor is queued or in progress. */
+/**
+ * dmaadd_engine_stop() - stop the engine, as a device going away does
+ * @eng: the engine
+ *
+ * The descriptor in progress is finished and reported; whatever else was
+ * rung is left undone and unreported. The engine touches no memory after
+ * this returns.
+ */
+void dmaadd_engine_stop(struct dmaadd_engine *eng)
+{
+	if (eng->thread)
+		kthread_stop(eng->thread);
+	eng->thread = NULL;
+}
+
 void dmaadd_engine_destroy(struct dmaadd_engine *eng)
 {
-	kthread_stop(eng->thread);
+	dmaadd_engine_stop(eng);
 	kfree(eng);
 }
 

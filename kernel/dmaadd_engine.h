@@ -36,6 +36,7 @@ struct dmaadd_engine *dmaadd_engine_create(struct device *dev,
 					   const char *name,
 					   dmaadd_engine_irq_t irq,
 					   void *irq_data);
+void dmaadd_engine_stop(struct dmaadd_engine *eng);
 void dmaadd_engine_destroy(struct dmaadd_engine *eng);
 int dmaadd_engine_doorbell(struct dmaadd_engine *eng, const dma_addr_t *descs,
 			   unsigned int n);

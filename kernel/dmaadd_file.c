@@ -45,9 +45,17 @@ static void dmaadd_file_release_ref(struct kref *ref)
 	struct dmaadd_device *ddev = df->ddev;
 	int i;
 
-	for (i = 0; i < DMAADD_MAX_JOBS; i++)
-		dmaadd_job_fini(&df->jobs[i], ddev->desc_pool);
+	/* Descriptors are freed here, or at removal if it came first. */
+	mutex_lock(&ddev->files_lock);
+	list_del(&df->live_node);
+	if (ddev->desc_pool)
+		for (i = 0; i < DMAADD_MAX_JOBS; i++)
+			dmaadd_job_fini(&df->jobs[i], ddev->desc_pool);
+	mutex_unlock(&ddev->files_lock);
+	dma_fence_put(df->last_fence);
+	dmaadd_charge_put(df->charge);
 	mutex_destroy(&df->ring_lock);
+	mutex_destroy(&df->copy_lock);
 	mutex_destroy(&df->import_lock);
 	mutex_destroy(&df->submit_lock);
 	kvfree(df);
@@ -125,14 +133,24 @@ static int dmaadd_file_open(struct inode *inode, struct file *filp)
 	struct dmaadd_device *ddev = container_of(filp->private_data,
 						  struct dmaadd_device, misc);
 	struct dmaadd_file *df;
+	int idx;
 
-	df = kvzalloc(sizeof(*df), GFP_KERNEL);
-	if (!df)
+	/* An open racing with removal: misc_deregister() does not wait. */
+	if (!dmaadd_dev_enter(ddev, &idx))
+		return -ENODEV;
+	df = kvzalloc(sizeof(*df), GFP_KERNEL_ACCOUNT);
+	if (df)
+		df->charge = dmaadd_charge_create();
+	if (!df || !df->charge) {
+		kvfree(df);
+		dmaadd_dev_exit(idx);
 		return -ENOMEM;
+	}
 
 	kref_init(&df->ref);
 	xa_init_flags(&df->bufs, XA_FLAGS_ALLOC1);
 	mutex_init(&df->submit_lock);
+	mutex_init(&df->copy_lock);
 	mutex_init(&df->import_lock);
 	mutex_init(&df->ring_lock);
 	INIT_WORK(&df->ring_work, dmaadd_job_ring_work);
@@ -149,7 +167,9 @@ static int dmaadd_file_open(struct inode *inode, struct file *filp)
 	get_task_comm(df->comm, current);
 	mutex_lock(&ddev->files_lock);
 	list_add_tail(&df->dev_node, &ddev->files);
+	list_add_tail(&df->live_node, &ddev->live_files);
 	mutex_unlock(&ddev->files_lock);
+	dmaadd_dev_exit(idx);
 
 	filp->private_data = df;
 	return nonseekable_open(inode, filp);
@@ -310,7 +330,10 @@ static int dmaadd_ioctl_buf_alloc(struct dmaadd_file *df, unsigned long arg)
 	buf = dmaadd_buf_create(df->ddev, DMAADD_BUF_KIND_ALLOC, args.length);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	ret = dmaadd_buf_alloc_memory(buf, args.flags & DMAADD_BUF_CONTIGUOUS);
+	ret = dmaadd_buf_charge(buf, df->charge, buf->alloc_size);
+	if (!ret)
+		ret = dmaadd_buf_alloc_memory(buf,
+					      args.flags & DMAADD_BUF_CONTIGUOUS);
 	if (ret) {
 		dmaadd_buf_put(buf);
 		return ret;
@@ -482,7 +505,8 @@ static int dmaadd_ioctl_buf_userptr(struct dmaadd_file *df, unsigned long arg)
 		return -EINVAL;
 
 	buf = dmaadd_userptr_create(df->ddev, args.addr, args.length,
-				    args.flags & DMAADD_USERPTR_READ_ONLY);
+				    args.flags & DMAADD_USERPTR_READ_ONLY,
+				    df->charge);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
@@ -658,7 +682,18 @@ static int dmaadd_ioctl_submit_copy(struct dmaadd_file *df, struct file *filp,
 	ret = dmaadd_copy_args(&args, sizeof(args), arg, &usize);
 	if (ret)
 		return ret;
+	/*
+	 * One at a time per file: a file's temporary copies are at most two
+	 * buffers of max_buffer_size, however many threads call.
+	 */
+	if (filp->f_flags & O_NONBLOCK) {
+		if (!mutex_trylock(&df->copy_lock))
+			return -EAGAIN;
+	} else if (mutex_lock_interruptible(&df->copy_lock)) {
+		return -ERESTARTSYS;
+	}
 	ret = dmaadd_copy_submit(df, &args, filp->f_flags & O_NONBLOCK);
+	mutex_unlock(&df->copy_lock);
 	if (ret)
 		return ret;
 	return dmaadd_copy_result(arg, &args, sizeof(args), usize);
@@ -679,22 +714,17 @@ static int dmaadd_ioctl_wait(struct dmaadd_file *df, unsigned long arg)
 	return dmaadd_copy_result(arg, &args, sizeof(args), usize);
 }
 
-static long dmaadd_file_ioctl(struct file *filp, unsigned int cmd,
-			      unsigned long arg)
+/* The ioctls that use the device, inside dmaadd_dev_enter(). */
+static long dmaadd_file_ioctl_dev(struct dmaadd_file *df, struct file *filp,
+				  unsigned int cmd, unsigned long arg)
 {
-	struct dmaadd_file *df = filp->private_data;
-
 	switch (cmd) {
 	case DMAADD_IOCTL_INFO:
 		return dmaadd_ioctl_info(df, arg);
 	case DMAADD_IOCTL_BUF_ALLOC:
 		return dmaadd_ioctl_buf_alloc(df, arg);
-	case DMAADD_IOCTL_BUF_FREE:
-		return dmaadd_ioctl_buf_free(df, arg);
 	case DMAADD_IOCTL_SUBMIT:
 		return dmaadd_ioctl_submit(df, filp, arg);
-	case DMAADD_IOCTL_WAIT:
-		return dmaadd_ioctl_wait(df, arg);
 	case DMAADD_IOCTL_BUF_EXPORT:
 		return dmaadd_ioctl_buf_export(df, arg);
 	case DMAADD_IOCTL_BUF_IMPORT:
@@ -705,11 +735,45 @@ static long dmaadd_file_ioctl(struct file *filp, unsigned int cmd,
 		return dmaadd_ioctl_buf_query(df, arg);
 	case DMAADD_IOCTL_SUBMIT_BATCH:
 		return dmaadd_ioctl_submit_batch(df, filp, arg);
-	case DMAADD_IOCTL_SUBMIT_COPY:
-		return dmaadd_ioctl_submit_copy(df, filp, arg);
 	default:
 		return -ENOTTY;
 	}
+}
+
+static long dmaadd_file_ioctl(struct file *filp, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct dmaadd_file *df = filp->private_data;
+	long ret;
+	int idx;
+
+	switch (cmd) {
+	/* These work after removal too: jobs still complete, handles go. */
+	case DMAADD_IOCTL_WAIT:
+		return dmaadd_ioctl_wait(df, arg);
+	case DMAADD_IOCTL_BUF_FREE:
+		return dmaadd_ioctl_buf_free(df, arg);
+	/* Enters the device itself: it waits for its job. */
+	case DMAADD_IOCTL_SUBMIT_COPY:
+		return dmaadd_ioctl_submit_copy(df, filp, arg);
+	case DMAADD_IOCTL_INFO:
+	case DMAADD_IOCTL_BUF_ALLOC:
+	case DMAADD_IOCTL_SUBMIT:
+	case DMAADD_IOCTL_BUF_EXPORT:
+	case DMAADD_IOCTL_BUF_IMPORT:
+	case DMAADD_IOCTL_BUF_USERPTR:
+	case DMAADD_IOCTL_BUF_QUERY:
+	case DMAADD_IOCTL_SUBMIT_BATCH:
+		break;
+	default:
+		return -ENOTTY;
+	}
+
+	if (!dmaadd_dev_enter(df->ddev, &idx))
+		return -ENODEV;
+	ret = dmaadd_file_ioctl_dev(df, filp, cmd, arg);
+	dmaadd_dev_exit(idx);
+	return ret;
 }
 
 static int dmaadd_file_mmap(struct file *filp, struct vm_area_struct *vma)
@@ -722,6 +786,9 @@ static int dmaadd_file_mmap(struct file *filp, struct vm_area_struct *vma)
 
 	if (!handle || handle > DMAADD_MAX_HANDLE)
 		return -EINVAL;
+	/* Not that the pages need the device: new users of it do not come. */
+	if (READ_ONCE(df->ddev->unplugged))
+		return -ENODEV;
 	buf = dmaadd_file_get_buf(df, handle, &read_only);
 	if (!buf)
 		return -EINVAL;

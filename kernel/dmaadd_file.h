@@ -28,19 +28,24 @@
 /* Tag of a handle-table entry: this handle may not write the buffer. */
 #define DMAADD_HANDLE_READ_ONLY	1
 
+struct dmaadd_charge;
 struct dmaadd_device;
 
 struct dmaadd_file {
 	struct kref ref;		/* the open file and each job in flight */
 	struct dmaadd_device *ddev;
 	struct list_head dev_node;	/* in ddev->files while open */
+	struct list_head live_node;	/* in ddev->live_files */
 	pid_t pid;			/* of the opener, for debugfs */
 	char comm[TASK_COMM_LEN];
 	struct xarray bufs;		/* handle -> tagged struct dmaadd_buf */
 
+	struct dmaadd_charge *charge;	/* of the buffers it allocated, pinned */
+	struct mutex copy_lock;		/* one SUBMIT_COPY at a time */
 	struct mutex import_lock;	/* one handle per imported buffer */
 	struct mutex submit_lock;	/* job ids and queue order */
 	u64 next_id;			/* id the next job gets */
+	struct dma_fence *last_fence;	/* of job next_id - 1, or NULL */
 	u64 fence_context;		/* of the jobs' fences, seqno = id */
 	u64 dep_context;		/* of their dependency fence arrays */
 	struct mutex ring_lock;		/* rung_id, staged jobs' slots */

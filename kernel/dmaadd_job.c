@@ -175,10 +175,17 @@ static int dmaadd_job_reserve(struct dmaadd_file *df, unsigned int count,
 		mutex_unlock(&df->submit_lock);
 		if (nonblock)
 			return -EAGAIN;
+		/*
+		 * Removal waits for this (the caller's dmaadd_dev_enter()),
+		 * so it must not wait for slots removal has yet to free.
+		 */
 		ret = wait_event_interruptible(df->wq,
-					       dmaadd_job_room(df, count, true));
+					       dmaadd_job_room(df, count, true) ||
+					       READ_ONCE(df->ddev->unplugged));
 		if (ret)
 			return ret;
+		if (READ_ONCE(df->ddev->unplugged))
+			return -ENODEV;
 	}
 }
 
@@ -475,6 +482,7 @@ struct dmaadd_deps {
 	unsigned int cap;
 };
 
+/* @own_context: the file's, whose fences need no waiting; 0 for none. */
 static int dmaadd_deps_add(struct dmaadd_deps *deps, struct dma_fence *fence,
 			   u64 own_context)
 {
@@ -508,12 +516,30 @@ static int dmaadd_deps_add(struct dmaadd_deps *deps, struct dma_fence *fence,
 }
 
 /*
+ * Whether the job's inputs are copied to the device when it is rung
+ * (swiotlb bounce slots): see dmaadd_job_collect_deps().
+ */
+static bool dmaadd_job_req_bounces(const struct dmaadd_job_req *req)
+{
+	return dmaadd_buf_bounces(req->bufs[DMAADD_HW_OP_A]) ||
+	       dmaadd_buf_bounces(req->bufs[DMAADD_HW_OP_B]);
+}
+
+/*
  * Phase 4 for one job: everything it must wait for as one fence. The
  * reservation objects are locked; fences of this same SUBMIT are not in
- * them yet, and would be skipped (same context) anyway.
+ * them yet, and would be skipped (same context) anyway: the device runs a
+ * file's jobs in order.
+ *
+ * Except when its inputs are bounced. Ringing the job copies them from
+ * the pages into the bounce slots, and an earlier job that writes them
+ * may have run already and not yet been synced back: the copy would put
+ * stale data over its output. Such a job waits for @prev, the file's
+ * previous job, to complete, which is when its output is synced back.
  */
 static int dmaadd_job_collect_deps(struct dmaadd_file *df,
-				   struct dmaadd_job_req *req)
+				   struct dmaadd_job_req *req,
+				   struct dma_fence *prev)
 {
 	struct dmaadd_deps deps = {};
 	struct dma_fence_array *array;
@@ -524,6 +550,11 @@ static int dmaadd_job_collect_deps(struct dmaadd_file *df,
 
 	for (i = 0; i < req->nr_resv; i++)
 		dma_resv_assert_held(req->resv[i]);
+	if (prev && dmaadd_job_req_bounces(req)) {
+		ret = dmaadd_deps_add(&deps, prev, 0);
+		if (ret)
+			goto err_put;
+	}
 	if (req->in_fence) {
 		dma_fence_unwrap_for_each(fence, &iter, req->in_fence) {
 			ret = dmaadd_deps_add(&deps, fence, df->fence_context);
@@ -574,11 +605,12 @@ static void dmaadd_job_sync_for_device(struct dmaadd_job *job)
 
 /*
  * Ring the file's staged jobs that may start, in id order, up to
- * DMAADD_DEVICE_RING_MAX per doorbell. Never sleeps.
+ * DMAADD_DEVICE_RING_MAX per doorbell, or cancel them when the device is
+ * not @alive (outside dmaadd_dev_enter()). Never sleeps.
  *
  * Return: false if a job is ready but the device ring is full.
  */
-static bool dmaadd_job_ring_ready(struct dmaadd_file *df)
+static bool dmaadd_job_ring_ready(struct dmaadd_file *df, bool alive)
 {
 	struct dmaadd_job *jobs[DMAADD_DEVICE_RING_MAX];
 	unsigned int n, rung;
@@ -596,14 +628,21 @@ static bool dmaadd_job_ring_ready(struct dmaadd_file *df)
 			if (smp_load_acquire(&job->id) != id + n ||
 			    !READ_ONCE(job->ready))
 				break;
-			dmaadd_job_sync_for_device(job);
+			if (alive)
+				dmaadd_job_sync_for_device(job);
 			jobs[n] = job;
 		}
 		if (!n)
 			return true;
-		/* Descriptors and data in memory before the doorbell. */
-		dma_wmb();
-		rung = dmaadd_device_queue(df->ddev, jobs, n);
+		if (alive) {
+			/* Descriptors and data in memory before the doorbell. */
+			dma_wmb();
+			rung = dmaadd_device_queue(df->ddev, jobs, n);
+		} else {
+			/* The device is being removed: cancelled, in order. */
+			dmaadd_device_park(df->ddev, jobs, n);
+			rung = n;
+		}
 		df->rung_id += rung;
 		if (rung < n)
 			return false;
@@ -634,15 +673,66 @@ void dmaadd_job_ring_work(struct work_struct *work)
 	bool done;
 
 	for (;;) {
+		bool alive;
+		int idx;
+
 		mutex_lock(&df->ring_lock);
-		done = dmaadd_job_ring_ready(df);
+		alive = dmaadd_dev_enter(ddev, &idx);
+		done = dmaadd_job_ring_ready(df, alive);
+		if (alive)
+			dmaadd_dev_exit(idx);
 		mutex_unlock(&df->ring_lock);
 		if (done)
 			break;
-		wait_event(ddev->queue_wq, !dmaadd_engine_ring_full(ddev->engine));
+		/* A device being removed stops its engine: no room ever. */
+		wait_event(ddev->queue_wq,
+			   !dmaadd_engine_ring_full(ddev->engine) ||
+			   READ_ONCE(ddev->dead));
 	}
 	dma_fence_end_signalling(cookie);
 	dmaadd_file_put(df);
+}
+
+/**
+ * dmaadd_job_cancel_staged() - stop staged jobs from waiting for their deps
+ * @df: file of a device that is being removed; the caller holds
+ *	ddev->files_lock, which keeps @df from being freed
+ *
+ * Every staged job becomes ready, and the ring work, outside
+ * dmaadd_dev_enter(), cancels them in id order: their fences signal now,
+ * even if what they waited for never does.
+ */
+void dmaadd_job_cancel_staged(struct dmaadd_file *df)
+{
+	bool staged = false;
+	int i;
+
+	/* The file may be on its way out: see the kick below. */
+	lockdep_assert_held(&df->ddev->files_lock);
+
+	mutex_lock(&df->ring_lock);
+	for (i = 0; i < DMAADD_MAX_JOBS; i++) {
+		struct dmaadd_job *job = &df->jobs[i];
+
+		/* Pairs with dmaadd_job_commit(): the job is whole. */
+		if (smp_load_acquire(&job->id) <= df->rung_id)
+			continue;
+		staged = true;
+		/* False: the callback ran, or runs, and makes it ready. */
+		if (!READ_ONCE(job->ready) &&
+		    dma_fence_remove_callback(job->dep, &job->dep_cb))
+			WRITE_ONCE(job->ready, true);
+	}
+	/*
+	 * Staged jobs hold the file, and cannot be rung or cancelled while
+	 * ring_lock is held: the file reference the kick takes is not a
+	 * first one. Without staged jobs there is nothing to kick.
+	 */
+	if (staged)
+		dmaadd_job_kick_ring_work(df);
+	mutex_unlock(&df->ring_lock);
+	/* SUBMITs waiting for job slots: see dmaadd_job_reserve(). */
+	wake_up_all(&df->wq);
 }
 
 /* A dependency signalled: any context, under the fence's lock. */
@@ -696,6 +786,8 @@ static void dmaadd_job_commit(struct dmaadd_file *df, struct dmaadd_job_req *req
 	if (req->fence_ret)
 		*req->fence_ret = dma_fence_get(req->fence);
 	job->fence = req->fence;
+	dma_fence_put(df->last_fence);
+	df->last_fence = dma_fence_get(job->fence);
 	req->fence = NULL;
 	req->fence_live = false;
 	job->dep = req->dep;
@@ -840,7 +932,9 @@ static int dmaadd_job_submit_reqs(struct dmaadd_file *df,
 				goto err_unlock_resv;
 			}
 		}
-		ret = dmaadd_job_collect_deps(df, &reqs[i]);
+		ret = dmaadd_job_collect_deps(df, &reqs[i],
+					      i ? reqs[i - 1].fence :
+						  df->last_fence);
 		if (ret) {
 			*error_index = i;
 			goto err_unlock_resv;
@@ -875,7 +969,8 @@ static int dmaadd_job_submit_reqs(struct dmaadd_file *df,
 	 */
 	dmaadd_resv_set_unlock(&set);
 	mutex_lock(&df->ring_lock);
-	if (!dmaadd_job_ring_ready(df))
+	/* Inside the caller's dmaadd_dev_enter(). */
+	if (!dmaadd_job_ring_ready(df, true))
 		dmaadd_job_kick_ring_work(df);
 	mutex_unlock(&df->ring_lock);
 
@@ -1059,8 +1154,18 @@ static bool dmaadd_job_released(struct dmaadd_file *df, u64 id)
 	return smp_load_acquire(&df->released_id) >= id;
 }
 
-/* WAIT: job @id completed; return once it has dropped its references. */
-static int dmaadd_job_wait_released(struct dmaadd_file *df, u64 id)
+/**
+ * dmaadd_job_wait_released() - wait until a completed job let go
+ * @df: file
+ * @id: one of its jobs, completed
+ *
+ * For WAIT and SUBMIT_COPY: they return once the job has dropped its
+ * buffers, so that what the caller frees next is really gone (memlock,
+ * the file's cap, the memory cgroup).
+ *
+ * Return: 0, or -ERESTARTSYS.
+ */
+int dmaadd_job_wait_released(struct dmaadd_file *df, u64 id)
 {
 	if (dmaadd_job_released(df, id))
 		return 0;
@@ -1102,6 +1207,10 @@ struct llist_node *dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
 		status = DMAADD_JOB_FAULT;
 		atomic64_inc(&ddev->stats.faults);
 		dma_fence_set_error(fence, -EIO);
+		break;
+	case DMAADD_JOB_HW_CANCELLED:
+		status = DMAADD_JOB_CANCELLED;
+		dma_fence_set_error(fence, -ENODEV);
 		break;
 	default:
 		status = DMAADD_JOB_INVALID;
@@ -1193,6 +1302,7 @@ void dmaadd_job_fini(struct dmaadd_job *job, struct dma_pool *pool)
 {
 	if (job->desc)
 		dma_pool_free(pool, job->desc, job->desc_dma);
+	job->desc = NULL;
 }
 
 #ifdef DMAADD_KUNIT

@@ -54,6 +54,12 @@ struct dmaadd_submit_user {
 	u64 __user *first_job_id;
 };
 
+/*
+ * Not a device status: the job was cancelled because its device is being
+ * removed (dmaadd_device_park(), dmaadd_device_remove()). It never started.
+ */
+#define DMAADD_JOB_HW_CANCELLED	U32_MAX
+
 int dmaadd_job_submit(struct dmaadd_file *df, struct dmaadd_submit *args,
 		      unsigned int count, bool nonblock, u32 *error_index,
 		      const struct dmaadd_submit_user *out);
@@ -61,10 +67,12 @@ int dmaadd_job_submit_bufs(struct dmaadd_file *df, struct dmaadd_submit *args,
 			   struct dmaadd_buf *const bufs[DMAADD_HW_NR_OPS],
 			   bool nonblock, struct dma_fence **fence);
 int dmaadd_job_wait(struct dmaadd_file *df, struct dmaadd_wait *args);
+int dmaadd_job_wait_released(struct dmaadd_file *df, u64 id);
 struct llist_node *dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
 				       ktime_t now);
 void dmaadd_job_free(struct llist_node **nodes, unsigned int n);
 void dmaadd_job_ring_work(struct work_struct *work);
+void dmaadd_job_cancel_staged(struct dmaadd_file *df);
 void dmaadd_job_fini(struct dmaadd_job *job, struct dma_pool *pool);
 
 #endif /* __DMAADD_JOB_H__ */

@@ -24,33 +24,26 @@
 #include "dmaadd_device.h"
 #include "dmaadd_userptr.h"
 
-/* CPU entries must stay mappable in one piece (swiotlb: 256 KiB). */
-static unsigned int dmaadd_userptr_max_segment(struct device *dev)
-{
-	size_t max = min_t(size_t, dma_max_mapping_size(dev), UINT_MAX);
-
-	return max_t(size_t, max & PAGE_MASK, PAGE_SIZE);
-}
-
 /**
  * dmaadd_userptr_create() - pin and map a range of the caller's memory
  * @ddev: device
  * @addr: start of the range, any byte address
  * @len: length, not 0, @addr + @len not wrapping
  * @read_only: the device only reads the memory
+ * @charge: what the pinned pages count against
  *
  * Return: the buffer, or ERR_PTR: -EFAULT (range not mapped, or not
- * writable without @read_only), -ENOMEM (memlock limit, memory), or the
- * DMA mapping's error.
+ * writable without @read_only), -ENOMEM (the file's cap, memlock limit,
+ * memory), or the DMA mapping's error.
  */
 struct dmaadd_buf *dmaadd_userptr_create(struct dmaadd_device *ddev, u64 addr,
-					 u64 len, bool read_only)
+					 u64 len, bool read_only,
+					 struct dmaadd_charge *charge)
 {
 	unsigned long first = addr & PAGE_MASK;
 	unsigned long npages = (PAGE_ALIGN(addr + len) - first) >> PAGE_SHIFT;
 	unsigned int gup_flags = FOLL_LONGTERM | (read_only ? 0 : FOLL_WRITE);
 	struct mm_struct *mm = current->mm;
-	struct device *dev = ddev->dev;
 	unsigned long pinned = 0;
 	struct dmaadd_buf *buf;
 	struct page **pages;
@@ -61,6 +54,9 @@ struct dmaadd_buf *dmaadd_userptr_create(struct dmaadd_device *ddev, u64 addr,
 		return buf;
 	buf->read_only = read_only;
 	buf->dir = read_only ? DMA_TO_DEVICE : DMA_BIDIRECTIONAL;
+	ret = dmaadd_buf_charge(buf, charge, (u64)npages << PAGE_SHIFT);
+	if (ret)
+		goto err_put_buf;
 
 	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
 	if (!pages) {
@@ -83,43 +79,17 @@ struct dmaadd_buf *dmaadd_userptr_create(struct dmaadd_device *ddev, u64 addr,
 		pinned += ret;
 	}
 
-	ret = sg_alloc_table_from_pages_segment(&buf->user_sgt, pages, npages,
-						offset_in_page(addr), len,
-						dmaadd_userptr_max_segment(dev),
-						GFP_KERNEL);
-	if (ret)
-		goto err_unpin;
-
-	/*
-	 * The device owns the memory only while a job runs: each job syncs
-	 * its range before and after (dmaadd_buf_sync()), so neither the map
-	 * nor the unmap may copy. An unmap that copied would, under swiotlb,
-	 * put the bounce slot's stale contents over whatever the process
-	 * wrote since its last job. It also lets two handles (or two
-	 * devices) map the same user memory.
-	 */
-	ret = dma_map_sgtable(dev, &buf->user_sgt, buf->dir,
-			      DMA_ATTR_SKIP_CPU_SYNC);
-	if (ret) {
-		ret = -ENOMEM;
-		goto err_free_sgt;
-	}
-
-	ret = dmaadd_buf_set_segs_from_sgt(buf, &buf->user_sgt);
-	if (ret)
-		goto err_unmap;
-
+	/* From here on releasing the buffer undoes what was done. */
 	mmgrab(mm);
 	buf->mm = mm;
 	buf->pages = pages;
 	buf->npages = npages;
+	buf->page_offset = offset_in_page(addr);
+	ret = dmaadd_buf_map_pages(buf);
+	if (ret)
+		goto err_put_buf;
 	return buf;
 
-err_unmap:
-	dma_unmap_sgtable(dev, &buf->user_sgt, buf->dir, DMA_ATTR_SKIP_CPU_SYNC);
-	buf->sgt = NULL;
-err_free_sgt:
-	sg_free_table(&buf->user_sgt);
 err_unpin:
 	unpin_user_pages(pages, pinned);
 	account_locked_vm(mm, npages, false);
@@ -130,14 +100,12 @@ err_put_buf:
 	return ERR_PTR(ret);
 }
 
-/* Undo dmaadd_userptr_create(); only ever sees complete buffers. */
+/* Undo dmaadd_userptr_create(), after dmaadd_buf_unplug(). */
 void dmaadd_userptr_release(struct dmaadd_buf *buf)
 {
+	sg_free_table(&buf->page_sgt);
 	if (!buf->pages)
 		return;
-	dma_unmap_sgtable(buf->ddev->dev, &buf->user_sgt, buf->dir,
-			  DMA_ATTR_SKIP_CPU_SYNC);
-	sg_free_table(&buf->user_sgt);
 	unpin_user_pages_dirty_lock(buf->pages, buf->npages, !buf->read_only);
 	account_locked_vm(buf->mm, buf->npages, false);
 	mmdrop(buf->mm);

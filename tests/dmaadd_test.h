@@ -44,11 +44,14 @@
 #define SZ_256M		0x10000000ULL
 
 /*
- * Largest dma_alloc_coherent() without an IOMMU (no CMA, MAX_ORDER 11):
- * the most DMAADD_BUF_CONTIGUOUS gives there, and every device's minimum.
+ * Largest run of physically contiguous pages the page allocator gives
+ * (order 10 on 6.1 and 6.12): the most DMAADD_BUF_CONTIGUOUS gives without
+ * an IOMMU, and every device's minimum max_buffer_size.
  */
 #define DMAADD_COHERENT_MAX	SZ_4M
-/* A buffer of many coherent allocations without an IOMMU, one with. */
+/* swiotlb's largest mapping: the most DMAADD_BUF_CONTIGUOUS gives there. */
+#define DMAADD_BOUNCE_MAX	0x40000ULL
+/* A buffer of many runs without an IOMMU, one IOVA range with one. */
 #define DMAADD_BIG		SZ_64M
 
 #define ELEM_SIZE	((__u64)sizeof(__u32))
@@ -221,6 +224,16 @@ static inline int write_str(const char *path, const char *value)
 }
 
 /* Device discovery */
+
+/* The longest buffer DMAADD_BUF_CONTIGUOUS gives on a device (uapi). */
+static inline __u64 dmaadd_contiguous_max(const struct dmaadd_info *info)
+{
+	if (info->caps & DMAADD_CAP_IOMMU)
+		return info->max_buffer_size;
+	if (info->caps & DMAADD_CAP_BOUNCE)
+		return DMAADD_BOUNCE_MAX;
+	return DMAADD_COHERENT_MAX;
+}
 
 static inline int dmaadd_open_index(unsigned int index, int oflags)
 {

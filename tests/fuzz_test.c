@@ -380,8 +380,12 @@ static __u32 fuzz_fill(struct fuzz *f, int d, unsigned int nr,
 		a->query.handle = fuzz_handle(f, d);
 		a->query.nr_addrs = fuzz_below(f, 3) ? fuzz_below(f, 4) :
 				    (__u32)fuzz_u64(f);
-		a->query.addrs_ptr = fuzz_chance(f, 3) ? fuzz_addr(f) :
-				     (__u64)(uintptr_t)segs;
+		/*
+		 * segs has room for 4 entries: the kernel writes as many as
+		 * nr_addrs says (a bounced 64 MiB buffer has 256 segments).
+		 */
+		a->query.addrs_ptr = fuzz_chance(f, 3) || a->query.nr_addrs > 4 ?
+				     fuzz_addr(f) : (__u64)(uintptr_t)segs;
 		return sizeof(a->query);
 	case DMAADD_CMD_SUBMIT_BATCH: {
 		unsigned int i, n = fuzz_below(f, FUZZ_BATCH) + 1;
@@ -664,8 +668,13 @@ TEST_F_TIMEOUT(fuzz, ioctls, 180)
 	for (i = 0; i < FUZZ_KINDS; i++)
 		TH_LOG("  command %u: %lu calls, %lu succeeded", i,
 		       f->calls[i], f->ok[i]);
-	/* The loop ran (even a debug kernel does thousands per second). */
-	ASSERT_LE(max_calls < 10000 ? max_calls : 10000, calls);
+	/*
+	 * The loop ran: every kind of call was made. Not how many: that is
+	 * the machine's speed (a debug kernel under swiotlb, which copies
+	 * every buffer through bounce slots, does a few thousand a minute).
+	 */
+	for (i = 0; i < FUZZ_KINDS; i++)
+		ASSERT_LT(0UL, f->calls[i]);
 
 	/* Everything goes: handles, exports, files. Then every pin is gone. */
 	for (i = 0; i < f->ndmabufs; i++)

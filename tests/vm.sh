@@ -373,14 +373,20 @@ qpath() { printf '%s' "${1//,/,,}"; }	# QEMU option values escape "," as ",,"
 
 # run_guest CONFIG MODE: boots, waits (bounded); sets elapsed, timed_out, qemu_rc.
 run_guest() {
-	local cfg=$1 gmode=$2 dir=$out/$1 append args=()
+	local cfg=$1 gmode=$2 dir=$out/$1 append args=() gmem
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	# cryptomgr.notests: the boot-time crypto self-tests only cost time
 	# under TCG, and were where a rare TCG text-patching hang struck.
 	append="console=ttyS0 ignore_loglevel panic=-1 rdinit=/init cryptomgr.notests"
 	append+=" dmaaddvm.mode=$gmode dmaaddvm.cfg=$cfg"
-	args=(-accel tcg -cpu max -machine q35 -smp "$smp" -m "$mem"
+	# swiotlb: allocated buffers are streaming mappings, which hold
+	# bounce slots for as long as they exist: the tests' three largest
+	# buffers (3 x 256 MiB) need a 1 GiB pool (524288 2-KiB slots), and
+	# the guest the memory for both.
+	gmem=$mem
+	[ "$cfg" = swiotlb ] && [ -z "${DMAADD_VM_MEM:-}" ] && gmem=3G
+	args=(-accel tcg -cpu max -machine q35 -smp "$smp" -m "$gmem"
 		-nodefaults -no-user-config -display none -vga none -no-reboot
 		-kernel "$kernel" -initrd "$initrd")
 	case $cfg in
@@ -389,7 +395,7 @@ run_guest() {
 		append+=" intel_iommu=on iommu.strict=1"
 		;;
 	swiotlb)
-		append+=" swiotlb=force"
+		append+=" swiotlb=524288,force"
 		;;
 	esac
 	args+=(-device edu)

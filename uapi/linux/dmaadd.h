@@ -46,6 +46,7 @@
  * -EINVAL    @size too small, unknown flag, non-zero reserved member
  * -E2BIG     @size larger than the kernel's struct with a non-zero tail
  * -ENOTTY    unknown ioctl command
+ * -ENODEV    the device was removed (see "Device removal")
  * =========  =========================================================
  *
  * No ioctl returns a device (DMA), physical or kernel address, with one
@@ -53,14 +54,76 @@
  * device addresses to a caller with CAP_SYS_ADMIN (-EPERM otherwise).
  */
 
+/**
+ * DOC: Device removal
+ *
+ * A device can go away while it is in use: the PCI function is removed
+ * (``/sys/bus/pci/devices/.../remove``, hot unplug), the driver is unbound
+ * from it (``/sys/bus/{pci,platform}/drivers/dmaadd/unbind``), or the module
+ * is unloaded (which needs every file closed first). The driver then:
+ *
+ * - removes ``/dev/dmaaddN`` at once; an open(2) racing with the removal
+ *   fails with -ENODEV;
+ * - stops the device: a job that was running completes normally, every
+ *   other job of the device - queued, or waiting for an in-fence or for a
+ *   buffer's fences, even one that never signals - completes with status
+ *   DMAADD_JOB_CANCELLED without touching memory, and its fence signals
+ *   with error -ENODEV. Jobs still complete in job id order within a file;
+ * - fails every later ioctl on the open files with -ENODEV, except
+ *   DMAADD_IOCTL_WAIT (jobs keep their status in the history) and
+ *   DMAADD_IOCTL_BUF_FREE (handles can be given back); mmap(2) of a
+ *   handle fails with -ENODEV. An ioctl that was already running finishes
+ *   (a SUBMIT's jobs are then cancelled); one waiting for a job slot
+ *   fails with -ENODEV. An unknown command still gives -ENOTTY;
+ * - frees everything the device itself held (mappings of buffers for it,
+ *   segment tables, job descriptors) before the removal returns.
+ *
+ * Buffers are not device memory: an allocated buffer's pages, a user
+ * memory buffer's pinned pages and an imported dma-buf live until their
+ * last user is gone. Existing mappings stay valid memory with their
+ * contents, a dma-buf exported from the device stays fully usable (mmap,
+ * DMA_BUF_IOCTL_SYNC, import into another device, which keeps computing on
+ * it), and the device's imports of other devices' dma-bufs are detached.
+ *
+ * When the device comes back (rescan, bind) it is a new instance with new
+ * files: ``/dev/dmaaddN`` gets the lowest free N, which is its old number
+ * once everything that held the old instance has been closed.
+ */
+
+/**
+ * DOC: Memory limits
+ *
+ * The memory of allocated buffers (BUF_ALLOC, and SUBMIT_COPY's temporary
+ * buffers) is charged to the memory cgroup of the process that allocates
+ * it (``memory.current``), for as long as the buffer exists, whoever holds
+ * it by then. User memory buffers count against RLIMIT_MEMLOCK.
+ *
+ * An administrator can also cap what one open file may hold: the module
+ * parameter ``max_file_mb`` (``/sys/module/dmaadd/parameters/max_file_mb``,
+ * writable by root at any time; 0, the default, means no cap). A file's
+ * total is the size, in whole pages, of every buffer it allocated or
+ * pinned (BUF_ALLOC, BUF_USERPTR, SUBMIT_COPY's two temporary buffers)
+ * that still exists - also after BUF_FREE, while a mapping, an exported
+ * dma-buf or a job still holds it. Imported dma-bufs do not count: their
+ * memory is their exporter's. A call that would take the file over the
+ * cap fails with -ENOMEM before allocating anything; lowering the cap
+ * takes nothing away.
+ *
+ * SUBMIT_COPY runs one call at a time per open file (another thread's call
+ * waits, or fails with -EAGAIN under O_NONBLOCK), so its temporary memory
+ * is at most two buffers of max_buffer_size per file.
+ */
+
 #define DMAADD_TYPE 0xDA
 
 /**
  * @DMAADD_API_VERSION: reported by DMAADD_IOCTL_INFO in @api_version.
  * 1: buffers, SUBMIT, WAIT, dma-buf export/import, user memory, QUERY;
- * 2: fences and DMAADD_IOCTL_SUBMIT_BATCH; 3: DMAADD_IOCTL_SUBMIT_COPY.
+ * 2: fences and DMAADD_IOCTL_SUBMIT_BATCH; 3: DMAADD_IOCTL_SUBMIT_COPY;
+ * 4: device removal (-ENODEV, DMAADD_JOB_CANCELLED), allocated buffers
+ * backed by pages.
  */
-#define DMAADD_API_VERSION 3
+#define DMAADD_API_VERSION 4
 
 enum {
 	DMAADD_CMD_INFO = 0x00,
@@ -150,10 +213,12 @@ struct dmaadd_info {
 /**
  * enum dmaadd_buf_alloc_flags - &dmaadd_buf_alloc.flags
  * @DMAADD_BUF_CONTIGUOUS: the buffer must be one range in device address
- *	space (a single DMA segment). Without an IOMMU that needs physically
- *	contiguous memory, which Debian's stock kernel (no CMA) cannot give
- *	above 4 MiB: the ALLOC then fails with -ENOMEM instead of falling back
- *	to several segments.
+ *	space (a single DMA segment). Behind an IOMMU any length is. Without
+ *	one it needs physically contiguous pages, which the page allocator
+ *	gives up to 4 MiB (when memory is not too fragmented), and a
+ *	mapping that is not bounced: under swiotlb one range is at most the
+ *	bounce buffer's largest mapping, 256 KiB. Beyond that the ALLOC fails
+ *	with -ENOMEM instead of falling back to several segments.
  */
 enum dmaadd_buf_alloc_flags {
 	DMAADD_BUF_CONTIGUOUS = 1 << 0,
@@ -171,13 +236,18 @@ enum dmaadd_buf_alloc_flags {
  *	(``MAP_SHARED`` only); the value is opaque. Mapping at
  *	@mmap_offset + k * page size maps from the k-th page on.
  *
- * The memory comes from dma_alloc_coherent() for the device: CPU writes
- * through the mapping are visible to the device without any sync call,
- * which is what makes filling arrays in place (zero copy) correct. Behind
- * an IOMMU any length is one allocation, contiguous in IOVA space. Without
- * one, a length that physically contiguous memory cannot provide is made of
- * several coherent chunks that the device sees as several segments (unless
- * DMAADD_BUF_CONTIGUOUS); it is never bounced through swiotlb.
+ * The memory is pages of the buffer's own (as the system dma-heap backs
+ * its buffers: one run for a buffer of up to 4 MiB, else runs of 4 MiB,
+ * 1 MiB and 64 KiB where they come cheaply, else single pages), charged
+ * to the caller's memory cgroup, and mapped for
+ * the device with the streaming DMA API. Userspace fills the arrays in
+ * place through the mapping (zero copy) and needs no sync call: each job
+ * hands its ranges to the device when it starts and back when it
+ * completes, which costs nothing on a cache-coherent machine and copies
+ * through the bounce slots under swiotlb. Behind an IOMMU the device sees
+ * one contiguous range of IOVA space; without one, one segment per
+ * physically contiguous run of pages (at most 256 KiB each under
+ * swiotlb). The pages outlive the device (see "Device removal").
  *
  * Errors (besides the common ones):
  *
@@ -185,7 +255,8 @@ enum dmaadd_buf_alloc_flags {
  * -EINVAL    @length is 0 or above &dmaadd_info.max_buffer_size
  * -ENOMEM    the memory, or a handle, could not be allocated; with
  *            DMAADD_BUF_CONTIGUOUS, no single contiguous range of
- *            @length could be allocated
+ *            @length could be allocated; or the file would hold more
+ *            than the administrator's cap (see "Memory limits")
  * =========  =========================================================
  */
 struct dmaadd_buf_alloc {
@@ -281,13 +352,17 @@ enum dmaadd_buf_export_flags {
  * Exports the buffer as a dma-buf. The fd can be mmapped (the same memory
  * as the buffer's mapping through the device node), passed to another
  * process over a unix socket (SCM_RIGHTS), imported by other drivers and
- * by other dmaadd devices. The memory is coherent, so DMA_BUF_IOCTL_SYNC
- * with SYNC_START needs to do nothing; SYNC_END after CPU writes pushes
- * them into importers' mappings that bounce (swiotlb). Each importer
- * attaches with its own mapping for its own device. The dma-buf holds
- * a reference on the buffer: freeing the handle or closing the device fd
- * does not free memory the fd still reaches. While any exported dma-buf
- * exists the module cannot be unloaded.
+ * by other dmaadd devices. DMA_BUF_IOCTL_SYNC with SYNC_START does
+ * nothing: a dmaadd device's jobs put their results in the pages when they
+ * complete, and copying importers' bounce slots (swiotlb) back would put
+ * stale data over newer; an importer whose device writes through a
+ * bounced mapping syncs that mapping itself. SYNC_END after CPU writes
+ * pushes them into every importer's mapping that its device reads (under
+ * swiotlb, its bounce slots). Each importer attaches with its own mapping
+ * for its own device. The dma-buf holds a reference on the buffer:
+ * freeing the handle or closing the device fd does not free memory the fd
+ * still reaches. While any exported dma-buf exists the module cannot be
+ * unloaded.
  *
  * A buffer has one dma-buf per mode, like DRM PRIME's export cache: while
  * its dma-buf exists (any fd of it, in any process, or an importer holding
@@ -410,10 +485,12 @@ enum dmaadd_buf_userptr_flags {
  * -EFAULT    part of the range is not mapped, lies outside user space,
  *            is not writable and DMAADD_USERPTR_READ_ONLY was not given,
  *            or cannot be pinned: memory without struct pages behind it
- *            (VM_PFNMAP/VM_IO), such as the mapping of a dmaadd buffer
- *            without an IOMMU. Use BUF_EXPORT/BUF_IMPORT for those.
+ *            (VM_PFNMAP/VM_IO), such as a device's registers. (The
+ *            mapping of a dmaadd buffer is ordinary pages and can be
+ *            registered; BUF_EXPORT/BUF_IMPORT share it without pins.)
  * -ENOMEM    the pages would exceed RLIMIT_MEMLOCK (without
- *            CAP_IPC_LOCK), or out of memory
+ *            CAP_IPC_LOCK) or the administrator's cap on the file
+ *            (see "Memory limits"), or out of memory
  * =========  =========================================================
  */
 struct dmaadd_buf_userptr {
@@ -429,7 +506,7 @@ struct dmaadd_buf_userptr {
 
 /**
  * enum dmaadd_buf_kind - &dmaadd_buf_query.kind
- * @DMAADD_BUF_KIND_ALLOC: allocated by dmaadd (coherent memory)
+ * @DMAADD_BUF_KIND_ALLOC: allocated by dmaadd (pages mapped for the device)
  * @DMAADD_BUF_KIND_IMPORT: imported from a dma-buf of another device
  * @DMAADD_BUF_KIND_USERPTR: pinned process memory
  */
@@ -444,6 +521,7 @@ enum dmaadd_buf_kind {
  * @DMAADD_BUF_READ_ONLY: the buffer cannot be a job's output
  * @DMAADD_BUF_IOVA: its device addresses are IOVAs (an IOMMU translates)
  * @DMAADD_BUF_STREAMING: it uses a streaming mapping, synced around jobs
+ *	(every kind since API version 4)
  */
 enum dmaadd_buf_query_flags {
 	DMAADD_BUF_READ_ONLY = 1 << 0,
@@ -536,9 +614,11 @@ enum dmaadd_submit_flags {
  *
  * Every job has a dma_fence that signals when the job has completed: with
  * error 0 when it ran (DMAADD_JOB_OK), -EIO after a device fault
- * (DMAADD_JOB_FAULT) and -EINVAL when the device rejected the descriptor
- * (DMAADD_JOB_INVALID). Every fence signals: a job always completes, also
- * after its file is closed or its process killed. The fences of one open
+ * (DMAADD_JOB_FAULT), -EINVAL when the device rejected the descriptor
+ * (DMAADD_JOB_INVALID) and -ENODEV when the device was removed before the
+ * job started (DMAADD_JOB_CANCELLED). Every fence signals: a job always
+ * completes, also after its file is closed, its process killed or its
+ * device removed. The fences of one open
  * file form one fence context (timeline), with the job id as sequence
  * number, and signal in job id order. Each open file has its own context so
  * that a job waiting for a fence never holds up the jobs of another file.
@@ -723,16 +803,17 @@ struct dmaadd_submit_batch {
  * The copying path: the design most first drivers start with, kept for
  * programs that hold their arrays in ordinary memory and as the baseline
  * the zero-copy path is measured against. It costs two copies of the
- * inputs and one of the output per call, and an allocation of device
- * memory; DMAADD_IOCTL_BUF_ALLOC and DMAADD_IOCTL_SUBMIT cost neither.
+ * inputs and one of the output per call, and two buffer allocations;
+ * DMAADD_IOCTL_BUF_ALLOC and DMAADD_IOCTL_SUBMIT cost neither.
  *
- * The driver allocates two temporary coherent buffers of @count elements,
- * copies the inputs into them (copy_from_user), runs the job through the
- * same queue, engine and device addresses as DMAADD_IOCTL_SUBMIT (the
- * device writes the sum over the first of them), waits for it, and copies
- * the result to @c_ptr (copy_to_user). The user pointers never reach the
- * device. The three arrays need no alignment, and @c_ptr may overlap @a_ptr
- * or @b_ptr in any way: both inputs are read before the output is written.
+ * The driver allocates two temporary buffers (pages, as BUF_ALLOC's) of
+ * @count elements, copies the inputs into them (copy_from_user), runs the
+ * job through the same queue, engine and device addresses as
+ * DMAADD_IOCTL_SUBMIT (the device writes the sum over the first of them),
+ * waits for it, and copies the result to @c_ptr (copy_to_user). The user
+ * pointers never reach the device. The three arrays need no alignment, and
+ * @c_ptr may overlap @a_ptr or @b_ptr in any way: both inputs are read
+ * before the output is written.
  * The job counts against max_jobs_in_flight like any other and runs after
  * the file's earlier jobs.
  *
@@ -757,14 +838,17 @@ struct dmaadd_submit_batch {
  *            @status are not written back, @c_ptr may be partly
  *            written)
  * -EAGAIN    O_NONBLOCK, and max_jobs_in_flight jobs of this file are
- *            not yet completed
+ *            not yet completed, or another SUBMIT_COPY of this file is
+ *            running
  * -EINTR     a signal arrived while waiting for the job: it still
  *            runs, but its result is dropped (@c_ptr is not written,
  *            @job_id not returned); never restarted, even with
  *            SA_RESTART, as that would run the job again. (A signal
  *            while waiting for room, before anything was queued,
  *            restarts the call as for SUBMIT.)
- * -ENOMEM    out of memory for the temporary buffers
+ * -ENOMEM    out of memory for the temporary buffers, or they would
+ *            take the file over the administrator's cap (see "Memory
+ *            limits")
  * =========  =========================================================
  */
 struct dmaadd_submit_copy {
@@ -788,11 +872,15 @@ struct dmaadd_submit_copy {
  *	(an IOMMU fault or an address outside memory) and stopped before
  *	writing anything; the output is unchanged.
  * @DMAADD_JOB_INVALID: the device rejected the job descriptor.
+ * @DMAADD_JOB_CANCELLED: the device was removed before the job started
+ *	(see "Device removal" above); the output is
+ *	unchanged and the job's fence signalled with -ENODEV.
  */
 enum dmaadd_job_status {
 	DMAADD_JOB_OK = 0,
 	DMAADD_JOB_FAULT = 1,
 	DMAADD_JOB_INVALID = 2,
+	DMAADD_JOB_CANCELLED = 3,
 };
 
 /** @DMAADD_TIMEOUT_INFINITE: &dmaadd_wait.timeout_ns that never expires */

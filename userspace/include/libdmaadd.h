@@ -49,6 +49,12 @@ extern "C" {
  * ioctls documented in <linux/dmaadd.h> plus the ones listed per function.
  * errno is only meaningful after a call has failed.
  *
+ * Device removal. Once the device is removed (unplugged, unbound or the
+ * module unloaded; API version 4), calls that reach it fail with ENODEV,
+ * except waiting for jobs and freeing buffers, and jobs that had not
+ * started complete with DMAADD_JOB_CANCELLED. Mappings stay valid memory.
+ * See "Device removal" in <linux/dmaadd.h>.
+ *
  * Signals. The library retries an ioctl interrupted by a signal (EINTR)
  * with the same arguments: the kernel's wait timeout is absolute, so a
  * retried wait does not restart its timeout. dmaadd_fence_wait() likewise
@@ -384,10 +390,16 @@ int dmaadd_device_list_get_index(const struct dmaadd_device_list *list,
  * @dev: device
  * @length: length in bytes, 1 .. max_buffer_size
  *
- * Allocates DMA-coherent memory with DMAADD_IOCTL_BUF_ALLOC and maps it
- * read-write (MAP_SHARED) into the process. The memory starts zero-filled;
- * what the CPU writes through dmaadd_buffer_get_data() is seen by the
- * device without any sync call, so arrays can be filled in place.
+ * Allocates memory with DMAADD_IOCTL_BUF_ALLOC (pages the kernel maps
+ * for the device) and maps it read-write (MAP_SHARED) into the process.
+ * The memory starts zero-filled. Arrays are filled in place, without any
+ * sync call: what the CPU writes through dmaadd_buffer_get_data() before a
+ * job is what the job reads, and a job's output is visible there once
+ * dmaadd_device_wait() returned, because the kernel syncs each job's range
+ * (nothing to do on a cache-coherent machine, the copy to and from the
+ * bounce buffer under swiotlb). The range a job uses must not be written
+ * while the job runs (under bounce buffering the result is copied back
+ * over it).
  *
  * The buffer holds a reference on @dev (see dmaadd_device_close()).
  *
@@ -765,10 +777,11 @@ bool dmaadd_buffer_info_is_iova(const struct dmaadd_buffer_info *info);
  * dmaadd_buffer_info_is_streaming() - is the buffer synced around jobs
  * @info: buffer information
  *
- * Imported and user memory buffers use a streaming mapping, which the
- * kernel syncs for the device before each job and for the CPU after it
- * (under swiotlb that sync is the copy to and from the bounce buffer);
- * allocated buffers are coherent memory and never need it.
+ * Buffers of every kind use a streaming mapping from API version 4 on,
+ * which the kernel syncs for the device before each job and for the CPU
+ * after it (under swiotlb that sync is the copy to and from the bounce
+ * buffer). With a module of API version 3 or older, allocated buffers are
+ * coherent memory and report false.
  *
  * Since: 1.1
  *
@@ -1071,7 +1084,8 @@ int dmaadd_device_submit_batch(struct dmaadd_device *dev,
  *
  * Return: 0 if the job completed with DMAADD_JOB_OK, or -1 with errno
  * set: EIO (the job completed with another status: DMAADD_JOB_FAULT,
- * DMAADD_JOB_INVALID or one unknown to this library; see @status),
+ * DMAADD_JOB_INVALID, DMAADD_JOB_CANCELLED or one unknown to this library;
+ * see @status),
  * ETIMEDOUT (not completed in time; the job carries on), ENOENT (no such
  * job, or older than the last job_history jobs), EINVAL (@dev is NULL,
  * @job_id is 0, @timeout_ns negative other than -1).
@@ -1126,8 +1140,8 @@ int dmaadd_device_add_i32(struct dmaadd_device *dev, struct dmaadd_buffer *c,
  *	only when the job has completed (return 0, or -1 with EIO)
  *
  * The copying path, DMAADD_IOCTL_SUBMIT_COPY: one ioctl copies @a and @b
- * into temporary device memory, runs one DMAADD_OP_ADD_I32 job on it,
- * waits for the job and copies the sum to @c. Nothing needs to be
+ * into temporary buffers of the kernel, runs one DMAADD_OP_ADD_I32 job on
+ * them, waits for the job and copies the sum to @c. Nothing needs to be
  * allocated, mapped or registered first, but every call pays for the
  * temporary memory and three copies of the arrays. For arrays used more
  * than once, buffers filled in place (dmaadd_buffer_alloc()) or
@@ -1164,7 +1178,8 @@ int dmaadd_device_add_i32_copy(struct dmaadd_device *dev, int32_t *c,
  * dmaadd_job_status_name() - &enum dmaadd_job_status as a word
  * @status: status from dmaadd_device_wait()
  *
- * Return: a static string: "ok", "fault", "invalid" or "unknown".
+ * Return: a static string: "ok", "fault", "invalid", "cancelled" or
+ * "unknown".
  */
 const char *dmaadd_job_status_name(uint32_t status);
 

@@ -381,6 +381,8 @@ DMAADD_API const char *dmaadd_job_status_name(uint32_t status)
 		return "fault";
 	case DMAADD_JOB_INVALID:
 		return "invalid";
+	case DMAADD_JOB_CANCELLED:
+		return "cancelled";
 	default:
 		return "unknown";
 	}

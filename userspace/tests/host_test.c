@@ -1099,6 +1099,7 @@ TEST(status_names)
 	EXPECT_STREQ("ok", dmaadd_job_status_name(DMAADD_JOB_OK));
 	EXPECT_STREQ("fault", dmaadd_job_status_name(DMAADD_JOB_FAULT));
 	EXPECT_STREQ("invalid", dmaadd_job_status_name(DMAADD_JOB_INVALID));
+	EXPECT_STREQ("cancelled", dmaadd_job_status_name(DMAADD_JOB_CANCELLED));
 	EXPECT_STREQ("unknown", dmaadd_job_status_name(12345));
 }
 
@@ -1506,7 +1507,7 @@ TEST_F(fake, wait_ok)
 TEST_F(fake, wait_statuses_map_to_eio)
 {
 	static const uint32_t bad[] = {
-		DMAADD_JOB_FAULT, DMAADD_JOB_INVALID, 77,
+		DMAADD_JOB_FAULT, DMAADD_JOB_INVALID, DMAADD_JOB_CANCELLED, 77,
 	};
 	struct dmaadd_job_desc job = job_abc(self, 1);
 	unsigned int i;

@@ -170,9 +170,11 @@ static void usage_explain(FILE *f)
 		"they form (CPU segments), how many segments the device walks\n"
 		"(DMA segments), whether device addresses are IOVAs (an IOMMU\n"
 		"translates them) or physical addresses, and whether the mapping\n"
-		"is streaming (synced, maybe bounced through swiotlb) or\n"
-		"coherent. As root (CAP_SYS_ADMIN) it lists the first device\n"
-		"segments, address and length; otherwise addresses stay hidden.\n"
+		"is bounced through swiotlb (every buffer is a streaming mapping,\n"
+		"synced around jobs; with a module older than API version 4 an\n"
+		"allocated one is coherent). As root (CAP_SYS_ADMIN) it lists\n"
+		"the first device segments, address and length; otherwise\n"
+		"addresses stay hidden.\n"
 		"Ends with a plain-language explanation of the result.\n"
 		"\n"
 		"Options:\n"
@@ -180,8 +182,8 @@ static void usage_explain(FILE *f)
 		"  -s, --size BYTES   buffer size; K, M, G suffixes (default: 1M)\n"
 		"  -u, --userptr      a malloc()ed buffer registered as user\n"
 		"                     memory (the default)\n"
-		"  -a, --alloc        a buffer allocated by the driver (coherent\n"
-		"                     DMA memory)\n"
+		"  -a, --alloc        a buffer allocated by the driver (its own\n"
+		"                     pages, mapped for the device)\n"
 		"  -h, --help         this help\n"
 		"\n"
 		EXIT_CODES_HELP,
@@ -1355,33 +1357,36 @@ static void explain_paragraph(char *out, size_t len,
 			n += (size_t)snprintf(out + n, len - n, __VA_ARGS__); \
 	} while (0)
 
-	if (!dmaadd_buffer_info_is_streaming(bi)) {
-		SAY("This buffer is coherent memory from dma_alloc_coherent():"
-		    " CPU and device see the same pages without any sync"
-		    " call. ");
+	if (dmaadd_buffer_info_get_kind(bi) == DMAADD_BUF_KIND_ALLOC) {
+		SAY("This buffer is pages the driver allocated for it, as the"
+		    " system dma-heap does (the largest runs that come"
+		    " cheaply), mapped for the device with the streaming DMA"
+		    " API; each job syncs the range it uses. It is not the"
+		    " device's coherent memory, so other devices can map it"
+		    " when it is exported, and it outlives the device. ");
 		if (iova)
-			SAY("Behind the IOMMU any size is one allocation,"
-			    " contiguous in IOVA space: the %" PRIu64 " CPU %s"
-			    " in %" PRIu64 " physical %s %s %" PRIu64
-			    " device %s. ", pages, plural(pages, "page", "pages"),
-			    cpu, plural(cpu, "run", "runs"),
+			SAY("Behind the IOMMU any pages make one range of IOVA"
+			    " space: the %" PRIu64 " CPU %s in %" PRIu64
+			    " physical %s %s %" PRIu64 " device %s. ", pages,
+			    plural(pages, "page", "pages"), cpu,
+			    plural(cpu, "run", "runs"),
 			    plural(cpu, "appears as", "appear as"), dma,
 			    plural(dma, "segment", "segments"));
 		else
-			SAY("Without an IOMMU coherent memory has to be"
-			    " physically contiguous, so each allocation is one"
-			    " run and one segment (%" PRIu64 " %s, %" PRIu64
-			    " %s); above 4 MiB the driver builds the buffer"
-			    " from several such chunks. ", cpu,
+			SAY("Without an IOMMU each physically contiguous run"
+			    " is one segment (%" PRIu64 " %s, %" PRIu64 " %s;"
+			    " a run is at most 4 MiB). ", cpu,
 			    plural(cpu, "run", "runs"), dma,
 			    plural(dma, "segment", "segments"));
 		if (bounce)
-			SAY("This device bounces streaming DMA through swiotlb,"
-			    " but coherent memory is never bounced: the device"
-			    " works on these very pages.");
+			SAY("This device bounces streaming DMA through swiotlb:"
+			    " the device works on bounce slots, which every job"
+			    " fills from these pages and copies its results"
+			    " back from.");
 		else
-			SAY("Nothing is ever copied or bounced: the device"
-			    " works on these very pages.");
+			SAY("Nothing is copied or bounced: the device works on"
+			    " these very pages, and the syncs cost nothing on a"
+			    " cache-coherent machine.");
 		return;
 	}
 
@@ -1544,7 +1549,8 @@ static int explain_one(const char *path, const struct explain_opts *o)
 	       "physical addresses (no IOMMU)");
 	printf("  mapping:           %s\n",
 	       !dmaadd_buffer_info_is_streaming(bi) ?
-	       "coherent: no sync calls, never bounced" :
+	       "coherent (a module older than API version 4): no sync"
+	       " calls, never bounced" :
 	       bounce ? "streaming, bounced: copied to and from swiotlb"
 			" around every job" :
 	       "streaming: synced for the device before each job and for"
