@@ -126,6 +126,21 @@ run() { # name cmd...
 	mark "END $name rc=$rc"
 }
 
+# The kernel oopsed or hung: nothing after it says anything, and every
+# later program would only wait out its own timeout.
+OOPS_RE='Oops:|kernel BUG at|BUG: unable to handle|general protection fault|Kernel panic|watchdog: BUG: soft lockup|self-detected stall|INFO: task .* blocked for more than'
+broken=
+check_oops() { # name of the program that just ran
+	[ -z "$broken" ] || return 0
+	if dmesg | grep -qE "$OOPS_RE"; then
+		broken=$1
+		mark "RESULT fail kernel oops or hang during $1 (see kernel.log): stopping here"
+	fi
+}
+not_run() { # name: report a program left out after an oops
+	mark "RESULT fail $1 not run: kernel oops or hang during $broken"
+}
+
 case $mode in
 check)
 	if [ $loaded = 1 ]; then
@@ -137,11 +152,18 @@ check)
 				continue
 			fi
 			wanted "${t##*/}" || continue
+			if [ -n "$broken" ]; then
+				not_run "${t##*/}"
+				continue
+			fi
 			run "${t##*/}" "$t"
+			check_oops "${t##*/}"
 		done
 		# The commands README and docs/dma-from-userspace.md show
 		# (bench has its own mode): each must exit 0.
-		if wanted dmaadd-tool && [ -x /dmaadd ]; then
+		if [ -n "$broken" ]; then
+			not_run "the dmaadd tool commands and failnth_test"
+		elif wanted dmaadd-tool && [ -x /dmaadd ]; then
 			run dmaadd-info /dmaadd info
 			run dmaadd-demo /dmaadd demo
 			run dmaadd-share /dmaadd share
@@ -149,7 +171,8 @@ check)
 			run dmaadd-explain-device-1 /dmaadd explain --device 1
 			run dmaadd-explain-alloc-8M /dmaadd explain --alloc --size 8M
 		fi
-		if [ -x /tests/failnth_test ] && wanted failnth_test; then
+		if [ -z "$broken" ] && [ -x /tests/failnth_test ] &&
+		   wanted failnth_test; then
 			run failnth_test /tests/failnth_test
 		fi
 		if out=$(rmmod dmaadd 2>&1); then

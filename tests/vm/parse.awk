@@ -27,20 +27,30 @@ function block(name, text) {
 	printf "----- %s -----\n%s", name, text > blocks
 }
 
-# last n lines of a newline-terminated text
-function lastlines(text, n,    arr, k, i, s) {
-	k = split(text, arr, "\n")
-	s = ""
-	for (i = (k - n > 1 ? k - n : 1); i < k; i++)
-		s = s arr[i] "\n"
-	if (k - n > 1)
-		s = "[... " (k - n - 1) " earlier lines not shown, see tests.log]\n" s
+# Output is kept as the last RING lines of three streams - "p" (the
+# program), "t" (the current test), "l" (outside programs) - in ring
+# buffers, so a log of any size parses in linear time.
+function ring_add(w, line) {
+	ring[w, nring[w] % RING] = line
+	nring[w]++
+}
+
+function ring_reset(w) {
+	nring[w] = 0
+}
+
+# the last n lines of stream w
+function lastlines(w, n,    first, i, s) {
+	first = nring[w] > n ? nring[w] - n : 0
+	s = first ? "[... " first " earlier lines not shown, see tests.log]\n" : ""
+	for (i = first; i < nring[w]; i++)
+		s = s ring[w, i % RING] "\n"
 	return s
 }
 
 function unfinished(why) {
 	emit("FAIL", prog " (" why ")", "")
-	block(prog " (" why ")", lastlines(pbuf, 60))
+	block(prog " (" why ")", lastlines("p", 60))
 	inprog = 0
 }
 
@@ -76,9 +86,9 @@ function tap(line,    notok, rest, name, dir, ldir, i, full) {
 	} else {
 		emit("FAIL", full, "")
 		pfail++
-		block(full, lastlines(tbuf, 80))
+		block(full, lastlines("t", 80))
 	}
-	tbuf = ""
+	ring_reset("t")
 }
 
 function marker(m,    f, n, rc, name, i) {
@@ -86,11 +96,12 @@ function marker(m,    f, n, rc, name, i) {
 	if (f[1] == "@@DMAADD-BEGIN") {
 		if (inprog)
 			unfinished("no END marker")
-		prog = f[2]; inprog = 1; pfail = 0; ptap = 0; pbuf = ""; tbuf = ""; lastrun = ""
+		prog = f[2]; inprog = 1; pfail = 0; ptap = 0; lastrun = ""
+		ring_reset("p"); ring_reset("t")
 	} else if (f[1] == "@@DMAADD-END") {
 		rc = f[3]; sub(/^rc=/, "", rc); rc = rc + 0
 		if (!inprog || f[2] != prog) {
-			prog = f[2]; pbuf = ""
+			prog = f[2]; ring_reset("p")
 		}
 		if (rc != 0 && pfail == 0) {
 			if (rc == 4) {
@@ -98,12 +109,12 @@ function marker(m,    f, n, rc, name, i) {
 					emit("SKIP", prog, "exit status 4 (KSFT_SKIP)")
 			} else {
 				emit("FAIL", prog " (exit status " rc ")", "")
-				block(prog " (exit status " rc (rc == 137 ? ", killed: timeout?" : "") ")", lastlines(pbuf, 60))
+				block(prog " (exit status " rc (rc == 137 ? ", killed: timeout?" : "") ")", lastlines("p", 60))
 			}
 		} else if (rc == 0 && ptap == 0) {
 			emit("PASS", prog, "")
 		}
-		inprog = 0; loose = ""
+		inprog = 0; ring_reset("l")
 	} else if (f[1] == "@@DMAADD-RESULT") {
 		name = ""
 		for (i = 3; i <= n; i++)
@@ -114,9 +125,9 @@ function marker(m,    f, n, rc, name, i) {
 			emit("SKIP", name, "")
 		} else {
 			emit("FAIL", name, "")
-			block(name, lastlines(loose, 60))
+			block(name, lastlines("l", 60))
 		}
-		loose = ""
+		ring_reset("l")
 	} else if (f[1] == "@@DMAADD-DONE") {
 		done = 1
 	}
@@ -124,8 +135,8 @@ function marker(m,    f, n, rc, name, i) {
 
 function text(line) {
 	if (inprog) {
-		pbuf = pbuf line "\n"
-		tbuf = tbuf line "\n"
+		ring_add("p", line)
+		ring_add("t", line)
 		if (line ~ /^(not )?ok[ \t]+[0-9]+/) {
 			tap(line)
 		} else if (line ~ /^#[ \t]+RUN[ \t]/) {
@@ -134,11 +145,14 @@ function text(line) {
 			sub(/[ \t]*\.\.\.[ \t]*$/, "", lastrun)
 		}
 	} else {
-		loose = loose line "\n"
+		ring_add("l", line)
 	}
 }
 
-BEGIN { npass = nfail = nskip = 0; inprog = 0; done = 0; loose = "" }
+BEGIN {
+	npass = nfail = nskip = 0; inprog = 0; done = 0; RING = 200
+	ring_reset("p"); ring_reset("t"); ring_reset("l")
+}
 
 {
 	sub(/\r+$/, "")
