@@ -46,6 +46,9 @@ done
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# Another apt (unattended-upgrades, a second run) may hold the dpkg and
+# list locks: wait for them, up to 10 minutes, rather than fail.
+apt_wait=(-o DPkg::Lock::Timeout=600)
 sudo=()
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
 	sudo=(sudo)
@@ -68,7 +71,8 @@ if [ "$series" != 6.1 ] && ! DMAADD_KVER= bash "$here/kver.sh" >/dev/null 2>&1; 
 	}
 	v=$(find_kernel)
 	if [ -z "$v" ]; then
-		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update >&2
+		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get \
+			"${apt_wait[@]}" update >&2
 		v=$(find_kernel)
 	fi
 	if [ -z "$v" ]; then
@@ -87,6 +91,6 @@ if [ "$(id -u)" -ne 0 ] && [ "${#sudo[@]}" -eq 0 ]; then
 	exit 1
 fi
 
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_wait[@]}" update
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-	apt-get install -y --no-install-recommends "${missing[@]}"
+	apt-get "${apt_wait[@]}" install -y --no-install-recommends "${missing[@]}"
