@@ -3,8 +3,9 @@
 # Thin wrapper: the module is built by Kbuild (see ./Kbuild), everything
 # else by the sub-makefiles. The kernel defaults to the one the test guest
 # boots: the newest installed Debian kernel, with headers, of the series
-# DMAADD_KSERIES (6.1 unless set; tests/vm/kver.sh). On a real machine pass
-# KVER=$(uname -r).
+# DMAADD_KSERIES (6.1 unless set; tests/vm/kver.sh) - except for `make
+# install`/`uninstall`, which default to the running kernel (uname -r) and
+# refuse when its headers are missing. KVER=... overrides either.
 #
 # Installing (DESTDIR and PREFIX honoured; PREFIX defaults to /usr/local):
 #   make install        library, headers (libdmaadd.h, linux/dmaadd.h),
@@ -15,6 +16,10 @@
 #                       it (host only; tests/install/check.sh)
 #   make dkms-install / dkms-uninstall   the module through DKMS instead
 
+# Installing is for the running kernel unless KVER says otherwise.
+ifneq ($(filter install install-module uninstall uninstall-module,$(MAKECMDGOALS)),)
+KVER ?= $(shell uname -r)
+endif
 KVER ?= $(shell tests/vm/kver.sh 2>/dev/null)
 KDIR ?= /usr/src/linux-headers-$(KVER)
 BUILD ?= $(CURDIR)/build
@@ -45,6 +50,11 @@ export BUILD
 all: module userspace tests
 
 module:
+	@test -f $(KDIR)/Makefile || { \
+		echo "dmaadd: no kernel headers for '$(KVER)' in $(KDIR)." >&2; \
+		echo "dmaadd: install them (apt install linux-headers-$(KVER))," \
+			"or name another kernel: make KVER=<release> ..." >&2; \
+		exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
 userspace:

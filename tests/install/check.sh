@@ -67,6 +67,9 @@ print-var:
 EOF
 }
 
+# The guest's kernel unless told: `make install` alone would build for the
+# running kernel, whose headers the machine may not have.
+KVER=${KVER:-$(tests/vm/kver.sh 2>/dev/null)}
 make_args=()
 [ -n "${KVER:-}" ] && make_args+=("KVER=$KVER")
 [ -n "${KDIR:-}" ] && make_args+=("KDIR=$KDIR")
@@ -137,8 +140,8 @@ else
 fi
 parms=$({ modinfo -F parm "$ko" 2>/dev/null || true; } | cut -d: -f1 | sort |
 	tr '\n' ' ')
-check "dmaadd.ko parameters: max_buffer_mb nr_platform" \
-	test "$parms" = "max_buffer_mb nr_platform "
+check "dmaadd.ko parameters: max_buffer_mb max_file_mb nr_platform" \
+	test "$parms" = "max_buffer_mb max_file_mb nr_platform "
 
 pc() {	# pkg-config against the staged tree only
 	PKG_CONFIG_PATH='' PKG_CONFIG_LIBDIR="$stage/usr/lib/pkgconfig" \
