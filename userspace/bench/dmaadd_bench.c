@@ -358,7 +358,8 @@ static __attribute__((noinline)) void fill(uint32_t *a, uint32_t *b,
 	/*
 	 * One array at a time: under TCG, stores alternating between two
 	 * arrays whose pages map to the same slot of QEMU's direct-mapped
-	 * TLB (coherent chunks are 4 MiB aligned) would each miss it.
+	 * TLB (buffers are runs of up to 4 MiB, often 4 MiB aligned) would
+	 * each miss it.
 	 */
 	for (i = 0; i < count; i++)
 		a[i] = val_a(i, k);

@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	/* Device memory, mapped into this process: no copies anywhere. */
+	/* Buffers the device reaches, mapped here: no copies anywhere. */
 	a = dmaadd_buffer_alloc(dev, COUNT * sizeof(int32_t));
 	b = dmaadd_buffer_alloc(dev, COUNT * sizeof(int32_t));
 	c = dmaadd_buffer_alloc(dev, COUNT * sizeof(int32_t));
