@@ -32,30 +32,34 @@ static DEFINE_IDA(dmaadd_ida);
  * every DMA resource. One SRCU domain for all devices, like
  * drm_unplug_srcu: a read section is two per-CPU increments.
  */
-DEFINE_STATIC_SRCU(dmaadd_unplug_srcu);
+DEFINE_SRCU(dmaadd_unplug_srcu);
 
 /**
- * dmaadd_dev_enter() - enter a section that uses the device
+ * __dmaadd_dev_enter() - enter a section that uses the device
  * @ddev: device
  * @idx: out, for dmaadd_dev_exit()
  *
- * The section must not wait for a job: removal cancels jobs, but only
- * ends once every section has.
+ * Called as dmaadd_dev_enter(), which tells sparse about the section. The
+ * section must not wait for a job: removal cancels jobs, but only ends
+ * once every section has.
  *
  * Return: true, or false (and no section) once the device is being
  * removed.
  */
-bool dmaadd_dev_enter(struct dmaadd_device *ddev, int *idx)
+bool __dmaadd_dev_enter(struct dmaadd_device *ddev, int *idx)
 {
 	*idx = srcu_read_lock(&dmaadd_unplug_srcu);
 	if (READ_ONCE(ddev->unplugged)) {
 		srcu_read_unlock(&dmaadd_unplug_srcu, *idx);
 		return false;
 	}
+	/* Still held: dmaadd_dev_enter() tells sparse so at the caller. */
+	__release(&dmaadd_unplug_srcu);
 	return true;
 }
 
 void dmaadd_dev_exit(int idx)
+	__releases(&dmaadd_unplug_srcu)
 {
 	srcu_read_unlock(&dmaadd_unplug_srcu, idx);
 }

@@ -12,6 +12,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -69,8 +70,12 @@ struct dmaadd_device {
 	} stats;
 };
 
-bool dmaadd_dev_enter(struct dmaadd_device *ddev, int *idx);
-void dmaadd_dev_exit(int idx);
+extern struct srcu_struct dmaadd_unplug_srcu;
+
+bool __dmaadd_dev_enter(struct dmaadd_device *ddev, int *idx);
+#define dmaadd_dev_enter(ddev, idx) \
+	__cond_lock(&dmaadd_unplug_srcu, __dmaadd_dev_enter(ddev, idx))
+void dmaadd_dev_exit(int idx) __releases(&dmaadd_unplug_srcu);
 
 struct dmaadd_device *dmaadd_device_create(struct device *dev, u32 backend);
 void dmaadd_device_remove(struct dmaadd_device *ddev);

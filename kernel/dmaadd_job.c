@@ -673,14 +673,15 @@ void dmaadd_job_ring_work(struct work_struct *work)
 	bool done;
 
 	for (;;) {
-		bool alive;
 		int idx;
 
 		mutex_lock(&df->ring_lock);
-		alive = dmaadd_dev_enter(ddev, &idx);
-		done = dmaadd_job_ring_ready(df, alive);
-		if (alive)
+		if (dmaadd_dev_enter(ddev, &idx)) {
+			done = dmaadd_job_ring_ready(df, true);
 			dmaadd_dev_exit(idx);
+		} else {
+			done = dmaadd_job_ring_ready(df, false);
+		}
 		mutex_unlock(&df->ring_lock);
 		if (done)
 			break;
