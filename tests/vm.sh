@@ -323,6 +323,25 @@ if [ "$mode" = check ] && [ "${DMAADD_VM_NO_HOST:-0}" != 1 ]; then
 		host_result "build for the $other series" fail "no $other kernel headers: $out/deps-$other.log"
 		tail -n 5 "$out/deps-$other.log" "$other_log"
 	fi
+	# sparse (C=2: every file) against the guest series' headers, in a
+	# copy of the sources like the other series' build.
+	sparse_log=$out/sparse.log
+	: >"$sparse_log"
+	if bash "$here/vm/deps.sh" sparse >>"$sparse_log" 2>&1; then
+		sparse_src=$(mktemp -d "${TMPDIR:-/tmp}/dmaadd-sparse.XXXXXX")
+		cp -r Kbuild kernel uapi "$sparse_src/"
+		if make -C "$kdir" M="$sparse_src" C=2 W=1 modules \
+			>>"$sparse_log" 2>&1 </dev/null &&
+		   ! grep -E '(warning|error):' "$sparse_log" >/dev/null; then
+			host_result "sparse (C=2)" pass
+		else
+			host_result "sparse (C=2)" fail "$sparse_log"
+			grep -E '(warning|error):' "$sparse_log" | head -n 20
+		fi
+		rm -rf "$sparse_src"
+	else
+		host_result "sparse (C=2)" fail "cannot install sparse: $sparse_log"
+	fi
 	if tests/checkpatch.sh >"$out/checkpatch.log" 2>&1 </dev/null &&
 	   ! grep -qE '(ERROR|WARNING|CHECK):' "$out/checkpatch.log"; then
 		host_result "checkpatch --strict" pass

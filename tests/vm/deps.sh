@@ -31,6 +31,7 @@ for group in "$@"; do
 	debug-kernel) pkgs+=(bc bison flex libelf-dev libssl-dev perl python3) ;;
 	install) pkgs+=(pkgconf binutils) ;;
 	dkms) pkgs+=(dkms) ;;
+	sparse) pkgs+=(sparse) ;;
 	bench) pkgs+=(gnuplot-nox) ;;
 	*) echo "deps.sh: unknown group $group" >&2; exit 2 ;;
 	esac
