@@ -412,22 +412,17 @@ int dmaadd_buf_set_segs_from_sgt(struct dmaadd_buf *buf, struct sg_table *sgt)
 		if (dma_need_sync(dev, sg_dma_address(sg)))
 			buf->need_sync = true;
 	}
+	/*
+	 * dma_need_sync() alone does not tell whether syncs copy: on 6.1 it
+	 * is true for every mapping behind an IOMMU, whose syncs are no-ops
+	 * on a cache-coherent machine. Without an IOMMU it is true for
+	 * bounced mappings and for non-coherent devices, which this errs on
+	 * the safe side for. Decided once here, not per SUBMIT.
+	 */
+	buf->bounces = buf->need_sync &&
+		       !dmaadd_engine_iommu(buf->ddev->engine);
 	buf->sgt = sgt;
 	return 0;
-}
-
-/**
- * dmaadd_buf_bounces() - whether syncs copy the buffer (bounce slots)
- * @buf: buffer
- *
- * dma_need_sync() alone does not tell: on 6.1 it is true for every
- * mapping behind an IOMMU, whose syncs are no-ops on a cache-coherent
- * machine. Without an IOMMU it is true for bounced mappings and for
- * non-coherent devices, which this errs on the safe side for.
- */
-bool dmaadd_buf_bounces(const struct dmaadd_buf *buf)
-{
-	return buf->need_sync && !dmaadd_engine_iommu(buf->ddev->engine);
 }
 
 void dmaadd_buf_get(struct dmaadd_buf *buf)
@@ -453,6 +448,7 @@ void dmaadd_buf_unplug(struct dmaadd_buf *buf)
 	dmaadd_buf_free_segs(buf);
 	buf->nsegs = 0;
 	buf->need_sync = false;
+	buf->bounces = false;
 	switch (buf->kind) {
 	case DMAADD_BUF_KIND_ALLOC:
 	case DMAADD_BUF_KIND_USERPTR:

@@ -39,6 +39,7 @@ struct dmaadd_buf {
 	u32 kind;			/* enum dmaadd_buf_kind */
 	bool read_only;			/* never a job's output */
 	bool need_sync;			/* streaming mapping that needs syncs */
+	bool bounces;			/* ... whose syncs copy: bounce slots */
 	u64 size;			/* bytes jobs may address */
 	size_t alloc_size;		/* size rounded up to pages */
 	struct dmaadd_charge *charge;	/* what @charged counts against */
@@ -90,7 +91,6 @@ int dmaadd_buf_map_pages(struct dmaadd_buf *buf);
 int dmaadd_buf_copy_user(struct dmaadd_buf *buf, void __user *uptr, u64 len,
 			 bool to_user);
 int dmaadd_buf_set_segs_from_sgt(struct dmaadd_buf *buf, struct sg_table *sgt);
-bool dmaadd_buf_bounces(const struct dmaadd_buf *buf);
 void dmaadd_buf_get(struct dmaadd_buf *buf);
 void dmaadd_buf_put(struct dmaadd_buf *buf);
 int dmaadd_buf_mmap(struct dmaadd_buf *buf, struct vm_area_struct *vma);

@@ -521,8 +521,8 @@ static int dmaadd_deps_add(struct dmaadd_deps *deps, struct dma_fence *fence,
  */
 static bool dmaadd_job_req_bounces(const struct dmaadd_job_req *req)
 {
-	return dmaadd_buf_bounces(req->bufs[DMAADD_HW_OP_A]) ||
-	       dmaadd_buf_bounces(req->bufs[DMAADD_HW_OP_B]);
+	return req->bufs[DMAADD_HW_OP_A]->bounces ||
+	       req->bufs[DMAADD_HW_OP_B]->bounces;
 }
 
 /*
