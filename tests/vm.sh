@@ -273,6 +273,24 @@ host_result() {	# name pass|fail [detail]
 	fi
 }
 
+# build_copy NAME KDIR LOG [MAKE-ARGS...]: build the module with W=1 in a
+# copy of the sources (the guests' module stays as built); a host result
+# NAME that fails on any warning or error.
+build_copy() {
+	local name=$1 bkdir=$2 log=$3 src
+	shift 3
+	src=$(mktemp -d "${TMPDIR:-/tmp}/dmaadd-build.XXXXXX")
+	cp -r Kbuild kernel uapi "$src/"
+	if make -C "$bkdir" M="$src" W=1 "$@" modules >>"$log" 2>&1 </dev/null &&
+	   ! grep -qE '(warning|error):' "$log"; then
+		host_result "$name" pass
+	else
+		host_result "$name" fail "$log"
+		grep -E '(warning|error):' "$log" | head -n 20
+	fi
+	rm -rf "$src"
+}
+
 if [ "$mode" = check ] && [ "${DMAADD_VM_NO_HOST:-0}" != 1 ]; then
 	host_pass=0 host_fail=0
 	if make -C userspace check-host >"$out/host-unit.log" 2>&1 </dev/null; then
@@ -308,17 +326,8 @@ if [ "$mode" = check ] && [ "${DMAADD_VM_NO_HOST:-0}" != 1 ]; then
 	: >"$other_log"
 	if DMAADD_KSERIES=$other bash "$here/vm/deps.sh" >"$out/deps-$other.log" 2>&1 &&
 	   other_kver=$(DMAADD_KSERIES=$other DMAADD_KVER= bash "$here/vm/kver.sh" 2>>"$other_log"); then
-		other_src=$(mktemp -d "${TMPDIR:-/tmp}/dmaadd-build-$other.XXXXXX")
-		cp -r Kbuild kernel uapi "$other_src/"
-		if make -C "/usr/src/linux-headers-$other_kver" M="$other_src" W=1 \
-			modules >>"$other_log" 2>&1 </dev/null &&
-		   ! grep -E '(warning|error):' "$other_log" >"$out/build-$other-warnings.log"; then
-			host_result "build without warnings (W=1) for $other_kver" pass
-		else
-			host_result "build without warnings (W=1) for $other_kver" fail "$other_log"
-			grep -E '(warning|error):' "$other_log" | head -n 20
-		fi
-		rm -rf "$other_src"
+		build_copy "build without warnings (W=1) for $other_kver" \
+			"/usr/src/linux-headers-$other_kver" "$other_log"
 	else
 		host_result "build for the $other series" fail "no $other kernel headers: $out/deps-$other.log"
 		tail -n 5 "$out/deps-$other.log" "$other_log"
@@ -328,17 +337,7 @@ if [ "$mode" = check ] && [ "${DMAADD_VM_NO_HOST:-0}" != 1 ]; then
 	sparse_log=$out/sparse.log
 	: >"$sparse_log"
 	if bash "$here/vm/deps.sh" sparse >>"$sparse_log" 2>&1; then
-		sparse_src=$(mktemp -d "${TMPDIR:-/tmp}/dmaadd-sparse.XXXXXX")
-		cp -r Kbuild kernel uapi "$sparse_src/"
-		if make -C "$kdir" M="$sparse_src" C=2 W=1 modules \
-			>>"$sparse_log" 2>&1 </dev/null &&
-		   ! grep -E '(warning|error):' "$sparse_log" >/dev/null; then
-			host_result "sparse (C=2)" pass
-		else
-			host_result "sparse (C=2)" fail "$sparse_log"
-			grep -E '(warning|error):' "$sparse_log" | head -n 20
-		fi
-		rm -rf "$sparse_src"
+		build_copy "sparse (C=2)" "$kdir" "$sparse_log" C=2
 	else
 		host_result "sparse (C=2)" fail "cannot install sparse: $sparse_log"
 	fi
