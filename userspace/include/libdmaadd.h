@@ -72,6 +72,11 @@ extern "C" {
  * more). Any other object must not be used by one thread while another
  * thread frees it.
  *
+ * Names. Every function of the API is declared here and named dmaadd_*.
+ * Names beginning with dmaadd__ (two underscores) belong to the library's
+ * internals: libdmaadd.a defines such symbols, so a program linked with it
+ * statically must not use that prefix.
+ *
  * Versions. Functions documented "Since: 1.1" are in the symbol version
  * LIBDMAADD_1.1 of libdmaadd.so.1 (library version 1.1.0 and later),
  * those documented "Since: 1.2" in LIBDMAADD_1.2 (1.2.0 and later);

@@ -13,7 +13,7 @@
 
 #include "internal.h"
 
-void dmaadd_device_drop_handle(struct dmaadd_device *dev, uint32_t handle)
+void dmaadd__device_drop_handle(struct dmaadd_device *dev, uint32_t handle)
 {
 	struct dmaadd_buf_free arg = {
 		.size = sizeof(arg),
@@ -21,11 +21,11 @@ void dmaadd_device_drop_handle(struct dmaadd_device *dev, uint32_t handle)
 	};
 
 	/* Can only fail for a handle we do not own: a library bug. */
-	dmaadd_ioctl(dev->fd, DMAADD_IOCTL_BUF_FREE, &arg);
+	dmaadd__ioctl(dev->fd, DMAADD_IOCTL_BUF_FREE, &arg);
 }
 
-struct dmaadd_handle *dmaadd_handle_find_locked(struct dmaadd_device *dev,
-						uint32_t handle)
+struct dmaadd_handle *dmaadd__handle_find_locked(struct dmaadd_device *dev,
+						 uint32_t handle)
 {
 	struct dmaadd_handle *h;
 
@@ -35,8 +35,8 @@ struct dmaadd_handle *dmaadd_handle_find_locked(struct dmaadd_device *dev,
 	return NULL;
 }
 
-void dmaadd_handle_insert_locked(struct dmaadd_device *dev,
-				 struct dmaadd_handle *h)
+void dmaadd__handle_insert_locked(struct dmaadd_device *dev,
+				  struct dmaadd_handle *h)
 {
 	h->next = dev->handles;
 	dev->handles = h;
@@ -47,8 +47,8 @@ void dmaadd_handle_insert_locked(struct dmaadd_device *dev,
  * racing with us then either finds the record (and keeps the handle) or
  * runs after BUF_FREE (and gets a handle of its own).
  */
-void dmaadd_handle_put_locked(struct dmaadd_device *dev,
-			      struct dmaadd_handle *h)
+void dmaadd__handle_put_locked(struct dmaadd_device *dev,
+			       struct dmaadd_handle *h)
 {
 	struct dmaadd_handle **pp;
 
@@ -60,12 +60,12 @@ void dmaadd_handle_put_locked(struct dmaadd_device *dev,
 			break;
 		}
 	}
-	dmaadd_device_drop_handle(dev, h->handle);
+	dmaadd__device_drop_handle(dev, h->handle);
 	free(h);
 }
 
-void *dmaadd_device_map(struct dmaadd_device *dev, uint64_t mmap_offset,
-			size_t length, bool read_only)
+void *dmaadd__device_map(struct dmaadd_device *dev, uint64_t mmap_offset,
+			 size_t length, bool read_only)
 {
 	int prot = PROT_READ | (read_only ? 0 : PROT_WRITE);
 
@@ -77,9 +77,9 @@ void *dmaadd_device_map(struct dmaadd_device *dev, uint64_t mmap_offset,
 		    (off_t)mmap_offset);
 }
 
-void dmaadd_buffer_init(struct dmaadd_buffer *buf, struct dmaadd_device *dev,
-			struct dmaadd_handle *h, void *data, size_t length,
-			size_t map_length)
+void dmaadd__buffer_init(struct dmaadd_buffer *buf, struct dmaadd_device *dev,
+			 struct dmaadd_handle *h, void *data, size_t length,
+			 size_t map_length)
 {
 	buf->dev = dev;
 	buf->h = h;
@@ -87,7 +87,7 @@ void dmaadd_buffer_init(struct dmaadd_buffer *buf, struct dmaadd_device *dev,
 	buf->data = data;
 	buf->length = length;
 	buf->map_length = map_length;
-	dmaadd_device_get(dev);
+	dmaadd__device_get(dev);
 }
 
 DMAADD_API struct dmaadd_buffer *
@@ -116,10 +116,10 @@ dmaadd_buffer_alloc_flags(struct dmaadd_device *dev, size_t length,
 	if (!h)
 		goto err_free_buf;
 
-	if (dmaadd_ioctl(dev->fd, DMAADD_IOCTL_BUF_ALLOC, &arg))
+	if (dmaadd__ioctl(dev->fd, DMAADD_IOCTL_BUF_ALLOC, &arg))
 		goto err_free_buf;
 
-	data = dmaadd_device_map(dev, arg.mmap_offset, length, false);
+	data = dmaadd__device_map(dev, arg.mmap_offset, length, false);
 	if (data == MAP_FAILED)
 		goto err_drop_handle;
 
@@ -129,15 +129,15 @@ dmaadd_buffer_alloc_flags(struct dmaadd_device *dev, size_t length,
 	h->kind = DMAADD_BUF_KIND_ALLOC;
 	atomic_init(&h->read_only, false);
 	pthread_mutex_lock(&dev->lock);
-	dmaadd_handle_insert_locked(dev, h);
+	dmaadd__handle_insert_locked(dev, h);
 	pthread_mutex_unlock(&dev->lock);
 
-	dmaadd_buffer_init(buf, dev, h, data, length, length);
+	dmaadd__buffer_init(buf, dev, h, data, length, length);
 	return buf;
 
 err_drop_handle:
 	saved_errno = errno;
-	dmaadd_device_drop_handle(dev, arg.handle);
+	dmaadd__device_drop_handle(dev, arg.handle);
 	errno = saved_errno;
 err_free_buf:
 	free(h);
@@ -163,9 +163,9 @@ DMAADD_API void dmaadd_buffer_free(struct dmaadd_buffer *buf)
 	if (buf->map_length)
 		munmap(buf->data, buf->map_length);
 	pthread_mutex_lock(&dev->lock);
-	dmaadd_handle_put_locked(dev, buf->h);
+	dmaadd__handle_put_locked(dev, buf->h);
 	pthread_mutex_unlock(&dev->lock);
-	dmaadd_device_put(dev);
+	dmaadd__device_put(dev);
 	free(buf);
 	errno = saved_errno;
 }

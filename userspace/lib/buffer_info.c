@@ -33,7 +33,7 @@ dmaadd_buffer_get_info(const struct dmaadd_buffer *buf)
 
 	info->query.size = sizeof(info->query);
 	info->query.handle = buf->handle;
-	if (dmaadd_ioctl(buf->dev->fd, DMAADD_IOCTL_BUF_QUERY, &info->query)) {
+	if (dmaadd__ioctl(buf->dev->fd, DMAADD_IOCTL_BUF_QUERY, &info->query)) {
 		saved_errno = errno;
 		free(info);
 		errno = saved_errno;
@@ -87,7 +87,7 @@ dmaadd_buffer_query_dma_segments(const struct dmaadd_buffer *buf,
 	query.handle = buf->handle;
 	query.nr_addrs = max > UINT32_MAX ? UINT32_MAX : (uint32_t)max;
 	query.addrs_ptr = (uintptr_t)segs;
-	if (dmaadd_ioctl(buf->dev->fd, DMAADD_IOCTL_BUF_QUERY, &query))
+	if (dmaadd__ioctl(buf->dev->fd, DMAADD_IOCTL_BUF_QUERY, &query))
 		return -1;
 	if (query.nr_addrs > INT_MAX) {
 		errno = EOVERFLOW;

@@ -41,7 +41,7 @@ DMAADD_API struct dmaadd_device *dmaadd_device_open(const char *path)
 	 * dmaadd device: anything else answers ENOTTY.
 	 */
 	dev->info.size = sizeof(dev->info);
-	if (dmaadd_ioctl(dev->fd, DMAADD_IOCTL_INFO, &dev->info))
+	if (dmaadd__ioctl(dev->fd, DMAADD_IOCTL_INFO, &dev->info))
 		goto err_close;
 
 	/* Default attributes: pthread_mutex_init() cannot fail on Linux. */
@@ -68,12 +68,12 @@ DMAADD_API struct dmaadd_device *dmaadd_device_open_index(unsigned int index)
 	return dmaadd_device_open(path);
 }
 
-void dmaadd_device_get(struct dmaadd_device *dev)
+void dmaadd__device_get(struct dmaadd_device *dev)
 {
 	atomic_fetch_add_explicit(&dev->refs, 1, memory_order_relaxed);
 }
 
-void dmaadd_device_put(struct dmaadd_device *dev)
+void dmaadd__device_put(struct dmaadd_device *dev)
 {
 	int saved_errno = errno;
 
@@ -92,7 +92,7 @@ void dmaadd_device_put(struct dmaadd_device *dev)
 DMAADD_API void dmaadd_device_close(struct dmaadd_device *dev)
 {
 	if (dev)
-		dmaadd_device_put(dev);
+		dmaadd__device_put(dev);
 }
 
 DMAADD_API int dmaadd_device_get_fd(const struct dmaadd_device *dev)

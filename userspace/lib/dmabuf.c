@@ -26,7 +26,7 @@ DMAADD_API int dmaadd_buffer_export_dmabuf(struct dmaadd_buffer *buf,
 		return -1;
 	}
 	arg.handle = buf->handle;
-	if (dmaadd_ioctl(buf->dev->fd, DMAADD_IOCTL_BUF_EXPORT, &arg))
+	if (dmaadd__ioctl(buf->dev->fd, DMAADD_IOCTL_BUF_EXPORT, &arg))
 		return -1;
 	/* A descriptor is an int; anything else would be a kernel bug. */
 	if (arg.fd > INT_MAX) {
@@ -77,21 +77,21 @@ dmaadd_buffer_import_dmabuf(struct dmaadd_device *dev, int fd)
 	 * covers dropping handles, so it cannot vanish in between.
 	 */
 	pthread_mutex_lock(&dev->lock);
-	if (dmaadd_ioctl(dev->fd, DMAADD_IOCTL_BUF_IMPORT, &arg))
+	if (dmaadd__ioctl(dev->fd, DMAADD_IOCTL_BUF_IMPORT, &arg))
 		goto err_unlock;
 
-	h = dmaadd_handle_find_locked(dev, arg.handle);
+	h = dmaadd__handle_find_locked(dev, arg.handle);
 	if (!h) {
 		h = spare;
 		spare = NULL;
 		h->handle = arg.handle;
-		dmaadd_handle_insert_locked(dev, h);
+		dmaadd__handle_insert_locked(dev, h);
 	}
 	h->users++;
 
 	/* The kernel's word on kind and access, after any upgrade. */
 	query.handle = arg.handle;
-	if (dmaadd_ioctl(dev->fd, DMAADD_IOCTL_BUF_QUERY, &query))
+	if (dmaadd__ioctl(dev->fd, DMAADD_IOCTL_BUF_QUERY, &query))
 		goto err_put;
 	if (arg.length > SIZE_MAX) {
 		errno = EOVERFLOW;
@@ -106,19 +106,19 @@ dmaadd_buffer_import_dmabuf(struct dmaadd_device *dev, int fd)
 	/* Through the exporter; one that cannot be mapped leaves data NULL. */
 	length = (size_t)arg.length;
 	map_length = length;
-	data = dmaadd_device_map(dev, arg.mmap_offset, length, read_only);
+	data = dmaadd__device_map(dev, arg.mmap_offset, length, read_only);
 	if (data == MAP_FAILED) {
 		data = NULL;
 		map_length = 0;
 	}
 
 	free(spare);
-	dmaadd_buffer_init(buf, dev, h, data, length, map_length);
+	dmaadd__buffer_init(buf, dev, h, data, length, map_length);
 	return buf;
 
 err_put:
 	saved_errno = errno;
-	dmaadd_handle_put_locked(dev, h);
+	dmaadd__handle_put_locked(dev, h);
 	errno = saved_errno;
 err_unlock:
 	pthread_mutex_unlock(&dev->lock);

@@ -37,7 +37,7 @@ static int dmaadd_fence_read_status(int fence_fd, int *status)
 	}
 	/* num_fences 0: the status of the whole fence, and no array. */
 	memset(&info, 0, sizeof(info));
-	if (dmaadd_ioctl(fence_fd, SYNC_IOC_FILE_INFO, &info)) {
+	if (dmaadd__ioctl(fence_fd, SYNC_IOC_FILE_INFO, &info)) {
 		if (errno == ENOTTY)
 			errno = EINVAL;
 		return -1;
@@ -151,7 +151,7 @@ DMAADD_API int dmaadd_fence_merge(int fd1, int fd2)
 	 * so there is no window in which another thread's exec could
 	 * inherit it.
 	 */
-	if (dmaadd_ioctl(fd1, SYNC_IOC_MERGE, &data)) {
+	if (dmaadd__ioctl(fd1, SYNC_IOC_MERGE, &data)) {
 		if (errno == ENOTTY) {
 			/* @fd1's file does not know the ioctl. */
 			errno = EINVAL;

@@ -17,6 +17,13 @@
 /*
  * Everything is built with -fvisibility=hidden; only definitions marked
  * with DMAADD_API are exported, and libdmaadd.map gives them a version.
+ *
+ * Functions shared between the library's objects but not part of its API
+ * are named dmaadd__*: hidden in libdmaadd.so, they are still global
+ * symbols of the objects in libdmaadd.a, where the public dmaadd_ prefix
+ * would make them look like API (and could clash with a program's own
+ * names). check-abi holds libdmaadd.a to that: its global symbols are the
+ * public functions and dmaadd__* only.
  */
 #define DMAADD_API __attribute__((visibility("default")))
 
@@ -70,37 +77,37 @@ struct dmaadd_device_info {
 	struct dmaadd_info info;
 };
 
-void dmaadd_device_get(struct dmaadd_device *dev);
-void dmaadd_device_put(struct dmaadd_device *dev);
+void dmaadd__device_get(struct dmaadd_device *dev);
+void dmaadd__device_put(struct dmaadd_device *dev);
 
-int dmaadd_ioctl(int fd, unsigned long request, void *arg);
+int dmaadd__ioctl(int fd, unsigned long request, void *arg);
 
 /*
  * The handle table of a device (lib/buffer.c). Functions ending in _locked
  * need dev->lock held.
  */
-void dmaadd_device_drop_handle(struct dmaadd_device *dev, uint32_t handle);
-struct dmaadd_handle *dmaadd_handle_find_locked(struct dmaadd_device *dev,
-						uint32_t handle);
-void dmaadd_handle_insert_locked(struct dmaadd_device *dev,
-				 struct dmaadd_handle *h);
-void dmaadd_handle_put_locked(struct dmaadd_device *dev,
-			      struct dmaadd_handle *h);
+void dmaadd__device_drop_handle(struct dmaadd_device *dev, uint32_t handle);
+struct dmaadd_handle *dmaadd__handle_find_locked(struct dmaadd_device *dev,
+						 uint32_t handle);
+void dmaadd__handle_insert_locked(struct dmaadd_device *dev,
+				  struct dmaadd_handle *h);
+void dmaadd__handle_put_locked(struct dmaadd_device *dev,
+			       struct dmaadd_handle *h);
 
 /*
  * mmap() @length bytes of the device file at the kernel's @mmap_offset,
  * read-only or read-write, MAP_SHARED. Returns the address or MAP_FAILED
  * with errno set (EOVERFLOW: the offset does not fit off_t).
  */
-void *dmaadd_device_map(struct dmaadd_device *dev, uint64_t mmap_offset,
-			size_t length, bool read_only);
+void *dmaadd__device_map(struct dmaadd_device *dev, uint64_t mmap_offset,
+			 size_t length, bool read_only);
 
 /*
  * Fill in a zeroed buffer object; it holds one use of @h (counted by the
  * caller) and takes a reference on @dev. Cannot fail.
  */
-void dmaadd_buffer_init(struct dmaadd_buffer *buf, struct dmaadd_device *dev,
-			struct dmaadd_handle *h, void *data, size_t length,
-			size_t map_length);
+void dmaadd__buffer_init(struct dmaadd_buffer *buf, struct dmaadd_device *dev,
+			 struct dmaadd_handle *h, void *data, size_t length,
+			 size_t map_length);
 
 #endif /* LIBDMAADD_INTERNAL_H */

@@ -41,7 +41,7 @@ static bool dmaadd_ioctl_should_retry(unsigned long request, int err)
 	return false;
 }
 
-int dmaadd_ioctl(int fd, unsigned long request, void *arg)
+int dmaadd__ioctl(int fd, unsigned long request, void *arg)
 {
 	int ret;
 

@@ -151,7 +151,7 @@ static int dmaadd_submit_one(struct dmaadd_device *dev,
 		return -1;
 	}
 
-	if (dmaadd_ioctl(dev->fd, DMAADD_IOCTL_SUBMIT, &arg))
+	if (dmaadd__ioctl(dev->fd, DMAADD_IOCTL_SUBMIT, &arg))
 		return -1;
 
 	if (job_id)
@@ -225,7 +225,7 @@ dmaadd_device_submit_batch(struct dmaadd_device *dev,
 	arg.jobs_ptr = (uint64_t)(uintptr_t)subs;
 	/* Early refusals leave it alone: then the failure is not one job's. */
 	arg.error_index = (uint32_t)count;
-	if (dmaadd_ioctl(dev->fd, DMAADD_IOCTL_SUBMIT_BATCH, &arg)) {
+	if (dmaadd__ioctl(dev->fd, DMAADD_IOCTL_SUBMIT_BATCH, &arg)) {
 		failed = arg.error_index < count ? arg.error_index : count;
 		goto err_free;
 	}
@@ -292,7 +292,7 @@ DMAADD_API int dmaadd_device_wait(struct dmaadd_device *dev, uint64_t job_id,
 	if (dmaadd_timeout_to_deadline(timeout_ns, &arg.timeout_ns))
 		return -1;
 
-	if (dmaadd_ioctl(dev->fd, DMAADD_IOCTL_WAIT, &arg))
+	if (dmaadd__ioctl(dev->fd, DMAADD_IOCTL_WAIT, &arg))
 		return -1;
 
 	if (status)
@@ -360,7 +360,7 @@ DMAADD_API int dmaadd_device_add_i32_copy(struct dmaadd_device *dev,
 		return -1;
 	}
 
-	if (dmaadd_ioctl(dev->fd, DMAADD_IOCTL_SUBMIT_COPY, &arg))
+	if (dmaadd__ioctl(dev->fd, DMAADD_IOCTL_SUBMIT_COPY, &arg))
 		return -1;
 
 	if (status)

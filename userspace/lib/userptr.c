@@ -35,7 +35,7 @@ dmaadd_buffer_wrap_userptr(struct dmaadd_device *dev, void *ptr, size_t length,
 	if (!h)
 		goto err_free_buf;
 
-	if (dmaadd_ioctl(dev->fd, DMAADD_IOCTL_BUF_USERPTR, &arg))
+	if (dmaadd__ioctl(dev->fd, DMAADD_IOCTL_BUF_USERPTR, &arg))
 		goto err_free_buf;
 
 	/* A new handle, and never one an import can return (no export). */
@@ -44,11 +44,11 @@ dmaadd_buffer_wrap_userptr(struct dmaadd_device *dev, void *ptr, size_t length,
 	h->kind = DMAADD_BUF_KIND_USERPTR;
 	atomic_init(&h->read_only, (flags & DMAADD_USERPTR_READ_ONLY) != 0);
 	pthread_mutex_lock(&dev->lock);
-	dmaadd_handle_insert_locked(dev, h);
+	dmaadd__handle_insert_locked(dev, h);
 	pthread_mutex_unlock(&dev->lock);
 
 	/* The process has the memory already: nothing to map. */
-	dmaadd_buffer_init(buf, dev, h, ptr, length, 0);
+	dmaadd__buffer_init(buf, dev, h, ptr, length, 0);
 	return buf;
 
 err_free_buf:
