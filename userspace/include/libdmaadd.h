@@ -40,8 +40,9 @@ extern "C" {
  * - Functions returning ``int`` return 0 (or a documented non-negative
  *   value) on success, -1 with errno set on failure.
  * - Getters return the value. Given a NULL object (or an index out of
- *   range) they return 0, false, NULL or -1 as documented and set errno to
- *   EINVAL; they cannot fail otherwise.
+ *   range, or a feature this library does not know) they return 0, false,
+ *   NULL or -1 as documented and set errno to EINVAL; they cannot fail
+ *   otherwise.
  * - Destructors (``*_close``, ``*_free``) return nothing, accept NULL and
  *   leave errno untouched, so they are safe on error paths.
  *
@@ -79,13 +80,54 @@ extern "C" {
  *
  * Versions. Functions documented "Since: 1.1" are in the symbol version
  * LIBDMAADD_1.1 of libdmaadd.so.1 (library version 1.1.0 and later),
- * those documented "Since: 1.2" in LIBDMAADD_1.2 (1.2.0 and later);
- * everything else is in LIBDMAADD_1. Fences and batched submission (1.2)
- * also need a module of API version 2 or later (see
+ * those documented "Since: 1.2" in LIBDMAADD_1.2 (1.2.0 and later),
+ * those documented "Since: 1.3" in LIBDMAADD_1.3 (1.3.0 and later);
+ * everything else is in LIBDMAADD_1. LIBDMAADD_CHECK_VERSION() tells at
+ * compile time which version a header is, dmaadd_library_check_version()
+ * at run time which version the library is. Fences and batched submission
+ * (1.2) also need a module of API version 2 or later (see
  * dmaadd_device_info_get_api_version()), the copying path
  * (dmaadd_device_add_i32_copy(), 1.2) one of API version 3 or later; with
- * an older one they fail with EOPNOTSUPP.
+ * an older one they fail with EOPNOTSUPP. dmaadd_device_info_has_feature()
+ * (1.3) answers such questions by name.
  */
+
+/** @LIBDMAADD_VERSION_MAJOR: major version of this header and its library */
+#define LIBDMAADD_VERSION_MAJOR 1
+/** @LIBDMAADD_VERSION_MINOR: minor version of this header and its library */
+#define LIBDMAADD_VERSION_MINOR 3
+/** @LIBDMAADD_VERSION_PATCH: patch level of this header and its library */
+#define LIBDMAADD_VERSION_PATCH 0
+
+/**
+ * LIBDMAADD_CHECK_VERSION() - is this header at least a given version
+ * @major: major version, e.g. 1 for 1.3.0
+ * @minor: minor version, e.g. 3 for 1.3.0
+ * @patch: patch level, e.g. 0 for 1.3.0
+ *
+ * A compile-time test of the header the program is compiled with, usable
+ * in ``#if``, for code that uses what a later version added::
+ *
+ *	#if LIBDMAADD_CHECK_VERSION(1, 3, 0)
+ *		if (dmaadd_device_info_has_feature(info, DMAADD_FEATURE_FENCES))
+ *			...
+ *	#endif
+ *
+ * A program linked with libdmaadd.so.1 may run with a later library than
+ * its header (never with one older than the functions it uses: symbol
+ * versions see to that); dmaadd_library_check_version() tests that one.
+ *
+ * Since: 1.3
+ *
+ * Return: 1 if LIBDMAADD_VERSION_MAJOR, _MINOR and _PATCH make
+ * @major.@minor.@patch or a later version, 0 otherwise.
+ */
+#define LIBDMAADD_CHECK_VERSION(major, minor, patch)			\
+	(LIBDMAADD_VERSION_MAJOR > (major) ||				\
+	 (LIBDMAADD_VERSION_MAJOR == (major) &&				\
+	  (LIBDMAADD_VERSION_MINOR > (minor) ||				\
+	   (LIBDMAADD_VERSION_MINOR == (minor) &&			\
+	    LIBDMAADD_VERSION_PATCH >= (patch)))))
 
 /** @DMAADD_WAIT_FOREVER: timeout_ns for dmaadd_device_wait() that never expires */
 #define DMAADD_WAIT_FOREVER INT64_C(-1)
@@ -99,9 +141,59 @@ struct dmaadd_buffer_info;
 /**
  * dmaadd_library_version() - version of the library
  *
- * Return: a static string such as "1.0.0"; never NULL, never to be freed.
+ * The version of the library the program runs with, which may be later
+ * than the header it was compiled with.
+ *
+ * Return: a static string such as "1.3.0"; never NULL, never to be freed.
  */
 const char *dmaadd_library_version(void);
+
+/**
+ * dmaadd_library_version_major() - major version of the library
+ *
+ * Since: 1.3
+ *
+ * Return: the major version of the library the program runs with, e.g. 1
+ * for 1.3.0.
+ */
+unsigned int dmaadd_library_version_major(void);
+
+/**
+ * dmaadd_library_version_minor() - minor version of the library
+ *
+ * Since: 1.3
+ *
+ * Return: the minor version of the library the program runs with, e.g. 3
+ * for 1.3.0.
+ */
+unsigned int dmaadd_library_version_minor(void);
+
+/**
+ * dmaadd_library_version_patch() - patch level of the library
+ *
+ * Since: 1.3
+ *
+ * Return: the patch level of the library the program runs with, e.g. 0
+ * for 1.3.0.
+ */
+unsigned int dmaadd_library_version_patch(void);
+
+/**
+ * dmaadd_library_check_version() - is the library at least a given version
+ * @major: major version, e.g. 1 for 1.3.0
+ * @minor: minor version
+ * @patch: patch level
+ *
+ * The run-time counterpart of LIBDMAADD_CHECK_VERSION(): it tests the
+ * library the program runs with, not the header it was compiled with.
+ *
+ * Since: 1.3
+ *
+ * Return: true if the library is version @major.@minor.@patch or later,
+ * false otherwise; cannot fail.
+ */
+bool dmaadd_library_check_version(unsigned int major, unsigned int minor,
+				  unsigned int patch);
 
 /* ----------------------------------------------------------------------- */
 /* Device                                                                  */
@@ -328,6 +420,76 @@ dmaadd_device_info_get_max_jobs_in_flight(const struct dmaadd_device_info *info)
  */
 uint32_t
 dmaadd_device_info_get_job_history(const struct dmaadd_device_info *info);
+
+/**
+ * enum dmaadd_feature - what a device's module can do, by name
+ * @DMAADD_FEATURE_DMABUF: dma-buf export and import
+ *	(dmaadd_buffer_export_dmabuf(), dmaadd_buffer_import_dmabuf()).
+ *	API version 1.
+ * @DMAADD_FEATURE_USERPTR: the caller's own memory as a buffer
+ *	(dmaadd_buffer_wrap_userptr()). API version 1.
+ * @DMAADD_FEATURE_BUFFER_QUERY: what the CPU and the device see of a
+ *	buffer (dmaadd_buffer_get_info(),
+ *	dmaadd_buffer_query_dma_segments()). API version 1.
+ * @DMAADD_FEATURE_FENCES: job fences: DMAADD_JOB_IN_FENCE and
+ *	DMAADD_JOB_OUT_FENCE (dmaadd_device_submit_fence()). API version 2.
+ * @DMAADD_FEATURE_BATCH: several jobs in one call
+ *	(dmaadd_device_submit_batch()). API version 2.
+ * @DMAADD_FEATURE_IMPLICIT_SYNC: jobs wait for the fences other drivers
+ *	attached to a shared buffer's dma-buf, and attach their own, so
+ *	sharing needs no explicit fences (see "Fences and implicit
+ *	synchronisation" in <linux/dmaadd.h>). API version 2.
+ * @DMAADD_FEATURE_SUBMIT_COPY: the copying path
+ *	(dmaadd_device_add_i32_copy()). API version 3.
+ * @DMAADD_FEATURE_DEVICE_REMOVAL: the device may be removed while in
+ *	use: calls then fail with ENODEV and the jobs that had not started
+ *	complete with DMAADD_JOB_CANCELLED (see "Device removal" in the
+ *	conventions above). API version 4; a device of an older module must
+ *	not be removed while it is open.
+ *
+ * The values are the library's, not the kernel's. Each names what a
+ * module of some API version (dmaadd_device_info_get_api_version()) was
+ * the first to have, so that programs need not know which version that
+ * was. Later versions of the library add values and never change one.
+ *
+ * Since: 1.3
+ */
+enum dmaadd_feature {
+	DMAADD_FEATURE_DMABUF = 1,
+	DMAADD_FEATURE_USERPTR = 2,
+	DMAADD_FEATURE_BUFFER_QUERY = 3,
+	DMAADD_FEATURE_FENCES = 4,
+	DMAADD_FEATURE_BATCH = 5,
+	DMAADD_FEATURE_IMPLICIT_SYNC = 6,
+	DMAADD_FEATURE_SUBMIT_COPY = 7,
+	DMAADD_FEATURE_DEVICE_REMOVAL = 8,
+};
+
+/**
+ * dmaadd_device_info_has_feature() - can the device's module do something
+ * @info: device information
+ * @feature: an &enum dmaadd_feature value
+ *
+ * Since: 1.3
+ *
+ * Return: true if the module behind @info has @feature; false if it has
+ * not, and false with errno EINVAL if @info is NULL or @feature is not a
+ * feature this library knows (one of a later header's: clear errno before
+ * the call to tell "not there" from "not known").
+ */
+bool dmaadd_device_info_has_feature(const struct dmaadd_device_info *info,
+				    uint32_t feature);
+
+/**
+ * dmaadd_feature_name() - &enum dmaadd_feature as a word
+ * @feature: an &enum dmaadd_feature value
+ *
+ * Since: 1.3
+ *
+ * Return: a static string: "dmabuf", "userptr", "buffer_query", "fences",
+ * "batch", "implicit_sync", "submit_copy", "device_removal" or "unknown".
+ */
+const char *dmaadd_feature_name(uint32_t feature);
 
 /* ----------------------------------------------------------------------- */
 /* Device enumeration                                                      */

@@ -66,3 +66,41 @@ dmaadd_device_info_supports_op(const struct dmaadd_device_info *info,
 	}
 	return op < 32 && (info->info.ops & (UINT32_C(1) << op));
 }
+
+/* Each feature, and the module API version that was the first to have it. */
+static const struct {
+	const char *name;
+	uint32_t api_version;
+} dmaadd_features[] = {
+	[DMAADD_FEATURE_DMABUF] = { "dmabuf", 1 },
+	[DMAADD_FEATURE_USERPTR] = { "userptr", 1 },
+	[DMAADD_FEATURE_BUFFER_QUERY] = { "buffer_query", 1 },
+	[DMAADD_FEATURE_FENCES] = { "fences", 2 },
+	[DMAADD_FEATURE_BATCH] = { "batch", 2 },
+	[DMAADD_FEATURE_IMPLICIT_SYNC] = { "implicit_sync", 2 },
+	[DMAADD_FEATURE_SUBMIT_COPY] = { "submit_copy", 3 },
+	[DMAADD_FEATURE_DEVICE_REMOVAL] = { "device_removal", 4 },
+};
+
+static bool dmaadd_feature_known(uint32_t feature)
+{
+	return feature < sizeof(dmaadd_features) / sizeof(dmaadd_features[0]) &&
+	       dmaadd_features[feature].name;
+}
+
+DMAADD_API bool
+dmaadd_device_info_has_feature(const struct dmaadd_device_info *info,
+			       uint32_t feature)
+{
+	if (!info || !dmaadd_feature_known(feature)) {
+		errno = EINVAL;
+		return false;
+	}
+	return info->info.api_version >= dmaadd_features[feature].api_version;
+}
+
+DMAADD_API const char *dmaadd_feature_name(uint32_t feature)
+{
+	return dmaadd_feature_known(feature) ? dmaadd_features[feature].name :
+					       "unknown";
+}

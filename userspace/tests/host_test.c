@@ -1105,8 +1105,87 @@ TEST(status_names)
 
 TEST(library_version)
 {
+	char expected[64];
+
+	snprintf(expected, sizeof(expected), "%d.%d.%d",
+		 LIBDMAADD_VERSION_MAJOR, LIBDMAADD_VERSION_MINOR,
+		 LIBDMAADD_VERSION_PATCH);
 	ASSERT_NE(NULL, dmaadd_library_version());
-	EXPECT_EQ('1', dmaadd_library_version()[0]);
+	EXPECT_STREQ(expected, dmaadd_library_version());
+	EXPECT_EQ(LIBDMAADD_VERSION_MAJOR, dmaadd_library_version_major());
+	EXPECT_EQ(LIBDMAADD_VERSION_MINOR, dmaadd_library_version_minor());
+	EXPECT_EQ(LIBDMAADD_VERSION_PATCH, dmaadd_library_version_patch());
+}
+
+/* LIBDMAADD_CHECK_VERSION() is usable in #if. */
+#if !LIBDMAADD_CHECK_VERSION(1, 3, 0) || \
+	!LIBDMAADD_CHECK_VERSION(LIBDMAADD_VERSION_MAJOR, \
+				 LIBDMAADD_VERSION_MINOR, \
+				 LIBDMAADD_VERSION_PATCH) || \
+	LIBDMAADD_CHECK_VERSION(LIBDMAADD_VERSION_MAJOR, \
+				LIBDMAADD_VERSION_MINOR, \
+				LIBDMAADD_VERSION_PATCH + 1)
+#error "LIBDMAADD_CHECK_VERSION() is wrong in #if"
+#endif
+
+TEST(check_version)
+{
+	const unsigned int major = LIBDMAADD_VERSION_MAJOR;
+	const unsigned int minor = LIBDMAADD_VERSION_MINOR;
+	const unsigned int patch = LIBDMAADD_VERSION_PATCH;
+	const struct {
+		unsigned int major, minor, patch;
+		bool at_least;
+	} cases[] = {
+		{ major, minor, patch, true },
+		{ 0, 0, 0, true },
+		{ 1, 0, 0, true },
+		{ 1, 3, 0, true },
+		{ major - 1, 1000, 1000, true },
+		{ major, minor - 1, 1000, true },
+		{ major, minor, patch + 1, false },
+		{ major, minor + 1, 0, false },
+		{ major + 1, 0, 0, false },
+		{ UINT_MAX, 0, 0, false },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		EXPECT_EQ(cases[i].at_least,
+			  LIBDMAADD_CHECK_VERSION(cases[i].major,
+						  cases[i].minor,
+						  cases[i].patch)) {
+			TH_LOG("LIBDMAADD_CHECK_VERSION(%u, %u, %u)",
+			       cases[i].major, cases[i].minor, cases[i].patch);
+		}
+		EXPECT_EQ(cases[i].at_least,
+			  dmaadd_library_check_version(cases[i].major,
+						       cases[i].minor,
+						       cases[i].patch)) {
+			TH_LOG("dmaadd_library_check_version(%u, %u, %u)",
+			       cases[i].major, cases[i].minor, cases[i].patch);
+		}
+	}
+}
+
+TEST(feature_names)
+{
+	EXPECT_STREQ("dmabuf", dmaadd_feature_name(DMAADD_FEATURE_DMABUF));
+	EXPECT_STREQ("userptr", dmaadd_feature_name(DMAADD_FEATURE_USERPTR));
+	EXPECT_STREQ("buffer_query",
+		     dmaadd_feature_name(DMAADD_FEATURE_BUFFER_QUERY));
+	EXPECT_STREQ("fences", dmaadd_feature_name(DMAADD_FEATURE_FENCES));
+	EXPECT_STREQ("batch", dmaadd_feature_name(DMAADD_FEATURE_BATCH));
+	EXPECT_STREQ("implicit_sync",
+		     dmaadd_feature_name(DMAADD_FEATURE_IMPLICIT_SYNC));
+	EXPECT_STREQ("submit_copy",
+		     dmaadd_feature_name(DMAADD_FEATURE_SUBMIT_COPY));
+	EXPECT_STREQ("device_removal",
+		     dmaadd_feature_name(DMAADD_FEATURE_DEVICE_REMOVAL));
+	EXPECT_STREQ("unknown", dmaadd_feature_name(0));
+	EXPECT_STREQ("unknown",
+		     dmaadd_feature_name(DMAADD_FEATURE_DEVICE_REMOVAL + 1));
+	EXPECT_STREQ("unknown", dmaadd_feature_name(UINT32_MAX));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1258,6 +1337,69 @@ TEST_F(fake, open_is_cloexec_and_reads_info)
 	dmaadd_device_info_free(info);
 	/* A snapshot: no further ioctl. */
 	EXPECT_EQ(1, fake.info.calls);
+}
+
+/* Each feature from the API version that introduced it, and not before. */
+TEST(features_follow_the_api_version)
+{
+	static const struct {
+		uint32_t feature;
+		uint32_t api_version;
+	} features[] = {
+		{ DMAADD_FEATURE_DMABUF, 1 },
+		{ DMAADD_FEATURE_USERPTR, 1 },
+		{ DMAADD_FEATURE_BUFFER_QUERY, 1 },
+		{ DMAADD_FEATURE_FENCES, 2 },
+		{ DMAADD_FEATURE_BATCH, 2 },
+		{ DMAADD_FEATURE_IMPLICIT_SYNC, 2 },
+		{ DMAADD_FEATURE_SUBMIT_COPY, 3 },
+		{ DMAADD_FEATURE_DEVICE_REMOVAL, 4 },
+	};
+	struct dmaadd_device_info *info;
+	struct dmaadd_device *dev;
+	uint32_t api;
+	unsigned int i;
+
+	for (api = 1; api <= 5; api++) {
+		fake.api_version = api;
+		dev = dmaadd_device_open("/dev/zero");
+		ASSERT_NE(NULL, dev);
+		info = dmaadd_device_get_info(dev);
+		ASSERT_NE(NULL, info);
+		for (i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+			errno = 0;
+			EXPECT_EQ(api >= features[i].api_version,
+				  dmaadd_device_info_has_feature(info,
+							features[i].feature)) {
+				TH_LOG("API version %u, %s", api,
+				       dmaadd_feature_name(features[i].feature));
+			}
+			EXPECT_EQ(0, errno);
+		}
+		dmaadd_device_info_free(info);
+		dmaadd_device_close(dev);
+	}
+}
+
+TEST_F(fake, unknown_features_are_einval)
+{
+	struct dmaadd_device_info *info = dmaadd_device_get_info(self->dev);
+	const uint32_t unknown[] = {
+		0, DMAADD_FEATURE_DEVICE_REMOVAL + 1, 1000, UINT32_MAX,
+	};
+	unsigned int i;
+
+	ASSERT_NE(NULL, info);
+	for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+		errno = 0;
+		EXPECT_FALSE(dmaadd_device_info_has_feature(info, unknown[i]));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	errno = 0;
+	EXPECT_FALSE(dmaadd_device_info_has_feature(NULL,
+						    DMAADD_FEATURE_DMABUF));
+	EXPECT_EQ(EINVAL, errno);
+	dmaadd_device_info_free(info);
 }
 
 TEST_F(fake, info_interrupted_is_retried)

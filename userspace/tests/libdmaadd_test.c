@@ -287,6 +287,25 @@ TEST_F(dev, info_matches_raw_ioctl)
 	EXPECT_EQ(raw.job_history, self->history);
 }
 
+/*
+ * The module these tests come with (DMAADD_API_VERSION of its uapi header)
+ * has every feature this library names.
+ */
+TEST_F(dev, module_has_every_feature)
+{
+	uint32_t f;
+
+	NEED_DEVICE();
+	ASSERT_EQ(DMAADD_API_VERSION,
+		  dmaadd_device_info_get_api_version(self->info));
+	for (f = DMAADD_FEATURE_DMABUF; f <= DMAADD_FEATURE_DEVICE_REMOVAL;
+	     f++) {
+		EXPECT_TRUE(dmaadd_device_info_has_feature(self->info, f)) {
+			TH_LOG("feature %s", dmaadd_feature_name(f));
+		}
+	}
+}
+
 TEST_F(dev, open_index_opens_the_same_device)
 {
 	struct dmaadd_device_info *info;
