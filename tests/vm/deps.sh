@@ -33,6 +33,7 @@ for group in "$@"; do
 	dkms) pkgs+=(dkms) ;;
 	sparse) pkgs+=(sparse) ;;
 	bench) pkgs+=(gnuplot-nox) ;;
+	abigail) pkgs+=(abigail-tools) ;;
 	*) echo "deps.sh: unknown group $group" >&2; exit 2 ;;
 	esac
 done
