@@ -69,6 +69,12 @@ void dmaadd_dev_exit(int idx)
  * fences signal with -ENODEV, in the order given, which is job id order
  * within each file. Under queue_lock, which orders every cancellation of
  * the device after the jobs it queued earlier.
+ *
+ * The caller is in a fence signalling section begun before it took
+ * queue_lock: the engine thread takes queue_lock inside its section, so
+ * the section must be the outer one here too. Begun under a spinlock it
+ * would be a no-op without PREEMPT_RT (dma_fence_begin_signalling() skips
+ * atomic context) and the inverse order with it, which lockdep reports.
  */
 static void dmaadd_device_cancel_locked(struct dmaadd_device *ddev,
 					struct dmaadd_job *const *jobs,
@@ -77,17 +83,14 @@ static void dmaadd_device_cancel_locked(struct dmaadd_device *ddev,
 	struct llist_node *refs[DMAADD_DEVICE_RING_MAX];
 	unsigned int i;
 	ktime_t now;
-	bool cookie;
 
 	lockdep_assert_held(&ddev->queue_lock);
 	if (!n)
 		return;
 	now = ktime_get();
-	cookie = dma_fence_begin_signalling();
 	for (i = 0; i < n; i++)
 		refs[i] = dmaadd_job_complete(jobs[i], DMAADD_JOB_HW_CANCELLED,
 					      now);
-	dma_fence_end_signalling(cookie);
 	dmaadd_job_free(refs, n);
 }
 
@@ -105,9 +108,12 @@ void dmaadd_device_park(struct dmaadd_device *ddev,
 			struct dmaadd_job *const *jobs, unsigned int n)
 {
 	unsigned int i;
+	bool cookie;
 
 	if (WARN_ON(n > DMAADD_DEVICE_RING_MAX))
 		n = DMAADD_DEVICE_RING_MAX;
+	/* Nested in the ring work's section; outside queue_lock (see above). */
+	cookie = dma_fence_begin_signalling();
 	spin_lock(&ddev->queue_lock);
 	if (ddev->dead) {
 		dmaadd_device_cancel_locked(ddev, jobs, n);
@@ -117,6 +123,7 @@ void dmaadd_device_park(struct dmaadd_device *ddev,
 		atomic_add(n, &ddev->active);
 	}
 	spin_unlock(&ddev->queue_lock);
+	dma_fence_end_signalling(cookie);
 }
 
 /*
@@ -185,15 +192,19 @@ unsigned int dmaadd_device_queue(struct dmaadd_device *ddev,
 {
 	dma_addr_t descs[DMAADD_DEVICE_RING_MAX];
 	unsigned int i, k;
+	bool cookie;
 
 	if (WARN_ON(n > ARRAY_SIZE(descs)))
 		n = ARRAY_SIZE(descs);
 
+	/* Nested in the ring work's section; outside queue_lock (see above). */
+	cookie = dma_fence_begin_signalling();
 	spin_lock(&ddev->queue_lock);
 	if (ddev->dead) {
 		/* The engine is gone: the jobs complete here and now. */
 		dmaadd_device_cancel_locked(ddev, jobs, n);
 		spin_unlock(&ddev->queue_lock);
+		dma_fence_end_signalling(cookie);
 		return n;
 	}
 	/* Only rings under queue_lock take space: it stays there. */
@@ -210,6 +221,7 @@ unsigned int dmaadd_device_queue(struct dmaadd_device *ddev,
 	if (k)
 		WARN_ON(dmaadd_engine_doorbell(ddev->engine, descs, k));
 	spin_unlock(&ddev->queue_lock);
+	dma_fence_end_signalling(cookie);
 	return k;
 }
 
@@ -326,7 +338,10 @@ static void dmaadd_device_cancel_queue(struct dmaadd_device *ddev)
 	struct dmaadd_job *jobs[DMAADD_DEVICE_RING_MAX];
 	struct dmaadd_job *job, *next;
 	unsigned int n = 0, total = 0;
+	bool cookie;
 
+	/* The fences complete here: a signalling section, outside queue_lock. */
+	cookie = dma_fence_begin_signalling();
 	spin_lock(&ddev->queue_lock);
 	ddev->dead = true;
 	list_splice_tail_init(&ddev->parked, &ddev->queue);
@@ -342,6 +357,7 @@ static void dmaadd_device_cancel_queue(struct dmaadd_device *ddev)
 	dmaadd_device_cancel_locked(ddev, jobs, n);
 	total += n;
 	spin_unlock(&ddev->queue_lock);
+	dma_fence_end_signalling(cookie);
 	atomic_sub(total, &ddev->active);
 	/* Device idle, and ring works waiting for ring space it never gets. */
 	wake_up_all(&ddev->queue_wq);

@@ -899,6 +899,7 @@ static int dmaadd_job_submit_reqs(struct dmaadd_file *df,
 	struct dmaadd_resv_set set;
 	unsigned int i;
 	u64 id, now_ns;
+	bool cookie;
 	int ret;
 
 	*error_index = count;
@@ -969,11 +970,18 @@ static int dmaadd_job_submit_reqs(struct dmaadd_file *df,
 	 * ever taken under a reservation lock.
 	 */
 	dmaadd_resv_set_unlock(&set);
+	/*
+	 * Ringing is what the fences now wait for, as in the ring work: a
+	 * signalling section around ring_lock, so that lockdep sees one
+	 * order (section, then ring_lock, then queue_lock) on every path.
+	 */
+	cookie = dma_fence_begin_signalling();
 	mutex_lock(&df->ring_lock);
 	/* Inside the caller's dmaadd_dev_enter(). */
 	if (!dmaadd_job_ring_ready(df, true))
 		dmaadd_job_kick_ring_work(df);
 	mutex_unlock(&df->ring_lock);
+	dma_fence_end_signalling(cookie);
 
 	WRITE_ONCE(df->next_id, id + count);
 	mutex_unlock(&df->submit_lock);
