@@ -53,9 +53,9 @@ DMAADD_API bool dmaadd_library_check_version(unsigned int major,
 					     unsigned int minor,
 					     unsigned int patch)
 {
-	if (LIBDMAADD_VERSION_MAJOR != major)
-		return LIBDMAADD_VERSION_MAJOR > major;
-	if (LIBDMAADD_VERSION_MINOR != minor)
-		return LIBDMAADD_VERSION_MINOR > minor;
-	return LIBDMAADD_VERSION_PATCH >= patch;
+	if (major != LIBDMAADD_VERSION_MAJOR)
+		return major < LIBDMAADD_VERSION_MAJOR;
+	if (minor != LIBDMAADD_VERSION_MINOR)
+		return minor < LIBDMAADD_VERSION_MINOR;
+	return patch <= LIBDMAADD_VERSION_PATCH;
 }
