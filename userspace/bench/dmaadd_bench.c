@@ -64,6 +64,8 @@
 
 #include <libdmaadd.h>
 
+#include "cli.h"
+
 enum {
 	EXIT_PASS = 0,
 	EXIT_FAIL = 1,
@@ -153,8 +155,9 @@ static uint64_t now_ns(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s [--device N | --all] [--sizes LIST] [--time MS]\n"
+		"Usage: %s [--device DEV | --all] [--sizes LIST] [--time MS]\n"
 		"       [--live N]\n"
+		"       %s --help | --version\n"
 		"\n"
 		"Times c[i] = a[i] + b[i] for several array sizes: zero copy\n"
 		"(mapped device buffers + SUBMIT + WAIT), the copying path\n"
@@ -169,7 +172,8 @@ static void usage(FILE *f)
 		"Every result is checked.\n"
 		"\n"
 		"Options:\n"
-		"  -d, --device N   /dev/dmaaddN (default: the first device)\n"
+		"  -d, --device DEV DEV: N, dmaaddN or /dev/dmaaddN (default:\n"
+		"                   the first device)\n"
 		"  -a, --all        every device, one after the other\n"
 		"  -s, --sizes LIST bytes per array, comma-separated, each a\n"
 		"                   multiple of 4; K, M suffixes (default: %s)\n"
@@ -178,11 +182,13 @@ static void usage(FILE *f)
 		"                   (default: %d)\n"
 		"  -l, --live N     live buffers of the large count (default:\n"
 		"                   %d; 0 skips that part)\n"
+		"  -V, --version    this program's, libdmaadd's and the\n"
+		"                   running module's API version\n"
 		"  -h, --help       this help\n"
 		"\n"
 		"Exit status: 0 every result right, 1 a wrong result or a\n"
 		"failed job, 2 usage, 3 no device or a device unusable.\n",
-		progname, DEFAULT_SIZES, MIN_RUNS, DEFAULT_TIME_MS,
+		progname, progname, DEFAULT_SIZES, MIN_RUNS, DEFAULT_TIME_MS,
 		DEFAULT_LIVE);
 }
 
@@ -220,10 +226,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "all", no_argument, NULL, 'a' },
 		{ "live", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	const char *sizes = DEFAULT_SIZES;
 	char *list, *tok, *save = NULL, *end;
+	unsigned int index;
 	unsigned long v;
 	int c;
 
@@ -231,7 +239,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->budget_ns = DEFAULT_TIME_MS * 1000000ULL;
 	o->live = DEFAULT_LIVE;
 	o->all = false;
-	while ((c = getopt_long(argc, argv, "d:s:t:al:h", lopts, NULL)) != -1) {
+	/* Every message starts "dmaadd_bench:", getopt's too. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:s:t:al:hV", lopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->all = true;
@@ -247,14 +258,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->live = v;
 			break;
 		case 'd':
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || *end || end == optarg || v > 1000000) {
-				fprintf(stderr, "%s: bad device index '%s'\n",
-					progname, optarg);
+			if (cli_parse_device(optarg, &index)) {
+				fprintf(stderr, "%s: bad device '%s': give N,"
+					" dmaaddN or /dev/dmaaddN\n", progname,
+					optarg);
+				fprintf(stderr, "Try '%s --help'.\n", progname);
 				return EXIT_USAGE;
 			}
-			o->device = (long)v;
+			o->device = index;
 			break;
 		case 's':
 			sizes = optarg;
@@ -272,7 +283,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'h':
 			usage(stdout);
 			return -1;
+		case 'V':
+			cli_print_version(progname);
+			return -1;
 		default:
+			cli_bad_option(progname, NULL, c, lopts, argv);
 			fprintf(stderr, "Try '%s --help'.\n", progname);
 			return EXIT_USAGE;
 		}
@@ -1192,8 +1207,10 @@ static int bench_device(const char *path, const char *peer_path,
 
 	dev = dmaadd_device_open(path);
 	if (!dev) {
-		fprintf(stderr, "%s: %s: %s\n", progname, path,
-			strerror(errno));
+		int err = errno;
+
+		fprintf(stderr, "%s: %s: %s\n", progname, path, strerror(err));
+		cli_open_hint(stderr, progname, path, err);
 		return EXIT_ERROR;
 	}
 	info = dmaadd_device_get_info(dev);

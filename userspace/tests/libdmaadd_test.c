@@ -1479,7 +1479,7 @@ TEST_F(dev, fd_send_recv_keeps_the_buffer_alive)
 }
 
 /* ------------------------------------------------------------------------ */
-/* The dmaadd tool's share and explain (if the guest has it)                 */
+/* The dmaadd tool (if the guest has it)                                   */
 /* ------------------------------------------------------------------------ */
 
 static const char *tool_path(void)
@@ -1569,6 +1569,55 @@ TEST_F(dev, tool_explain)
 
 		EXPECT_EQ(0, run_tool(args, "pages the driver allocated",
 				      &found, false));
+		EXPECT_TRUE(found);
+	}
+}
+
+TEST_F(dev, tool_info_json_and_version)
+{
+	const char *tool = tool_path();
+	char index[16], name[32], path[32], needle[64];
+	bool found;
+
+	NEED_DEVICE();
+	if (!tool)
+		SKIP(return, "no dmaadd tool (/dmaadd or $DMAADD_CLI)");
+	snprintf(index, sizeof(index), "%u",
+		 dmaadd_device_info_get_index(self->info));
+	snprintf(name, sizeof(name), "dmaadd%s", index);
+	snprintf(path, sizeof(path), "/dev/dmaadd%s", index);
+	/* --device N, dmaaddN and /dev/dmaaddN are the same device. */
+	{
+		char *const args[] = { (char *)tool, "--json", "info",
+				       "--device", index, NULL };
+
+		snprintf(needle, sizeof(needle), "\"api_version\": %d",
+			 DMAADD_API_VERSION);
+		EXPECT_EQ(0, run_tool(args, needle, &found, false));
+		EXPECT_TRUE(found);
+	}
+	{
+		char *const args[] = { (char *)tool, "info", "--json",
+				       "--device", name, NULL };
+
+		snprintf(needle, sizeof(needle), "\"path\": \"%s\"", path);
+		EXPECT_EQ(0, run_tool(args, needle, &found, false));
+		EXPECT_TRUE(found);
+	}
+	{
+		char *const args[] = { (char *)tool, "explain", "--json",
+				       "--device", path, NULL };
+
+		EXPECT_EQ(0, run_tool(args, "\"explanation\": \"", &found,
+				      false));
+		EXPECT_TRUE(found);
+	}
+	{
+		char *const args[] = { (char *)tool, "--version", NULL };
+
+		snprintf(needle, sizeof(needle), "module: API version %d",
+			 DMAADD_API_VERSION);
+		EXPECT_EQ(0, run_tool(args, needle, &found, false));
 		EXPECT_TRUE(found);
 	}
 }

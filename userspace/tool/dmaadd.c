@@ -22,6 +22,9 @@
 
 #include <libdmaadd.h>
 
+#include "cli.h"
+#include "json.h"
+
 enum {
 	EXIT_PASS = 0,
 	EXIT_FAIL = 1,	/* wrong result, or the device failed the job */
@@ -46,10 +49,14 @@ enum {
 
 static const char *const progname = "dmaadd";
 
+/* --json: info and explain write one JSON document on stdout. */
+static bool json_output;
+static struct json json;
+
 static void usage_main(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s [--help] [--version] COMMAND [ARGS]\n"
+		"Usage: %s [--help] [--version] [--json] COMMAND [ARGS]\n"
 		"\n"
 		"Talks to dmaadd devices (/dev/dmaaddN), the DMA array adder.\n"
 		"\n"
@@ -63,8 +70,17 @@ static void usage_main(FILE *f)
 		"           dma-buf and CPU timed on the same arrays\n"
 		"  help     show help for a command: %s help share\n"
 		"\n"
+		"Options:\n"
+		"  -j, --json     info and explain: JSON on stdout, with\n"
+		"                 stable keys (see '%s help info')\n"
+		"  -V, --version  this program's, libdmaadd's and the running\n"
+		"                 module's API version\n"
+		"  -h, --help     this help\n"
+		"\n"
+		"A device (--device) is N, dmaaddN or /dev/dmaaddN.\n"
+		"\n"
 		EXIT_CODES_HELP,
-		progname, progname);
+		progname, progname, progname);
 }
 
 static void usage_bench(FILE *f)
@@ -83,16 +99,32 @@ static void usage_bench(FILE *f)
 static void usage_info(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s info [--device N]\n"
+		"Usage: %s info [--device DEV] [--json]\n"
 		"\n"
-		"For every /dev/dmaaddN device (or only N) print: backend\n"
+		"For every /dev/dmaaddN device (or only DEV) print: backend\n"
 		"(platform or pci), whether an IOMMU translates its DMA and\n"
 		"whether DMA is bounce-buffered (swiotlb), the DMA mask, the\n"
-		"largest buffer and how many jobs one open file may queue.\n"
+		"largest buffer, how many jobs one open file may queue, the\n"
+		"module's API version and its features.\n"
 		"\n"
 		"Options:\n"
-		"  -d, --device N   only /dev/dmaaddN\n"
-		"  -h, --help       this help\n"
+		"  -d, --device DEV  only DEV: N, dmaaddN or /dev/dmaaddN\n"
+		"  -j, --json        JSON instead of text (below)\n"
+		"  -h, --help        this help\n"
+		"\n"
+		"JSON: one object, {\"library_version\": \"X.Y.Z\",\n"
+		"\"devices\": [DEVICE, ...]}, also when there is no device\n"
+		"(exit status 3). Each DEVICE has \"path\" and either\n"
+		"\"error\": {\"errno\": \"EACCES\", \"message\": \"...\"} or:\n"
+		"  index, api_version, dma_mask_bits, max_buffer_size (bytes),\n"
+		"  max_jobs_in_flight, job_history: numbers\n"
+		"  backend: \"platform\", \"pci\" or \"unknown\"\n"
+		"  iommu, bounce: booleans\n"
+		"  dma_mask: a string, \"0x\" and 16 hex digits\n"
+		"  operations: names, such as [\"add_i32\"]\n"
+		"  features: names, such as [\"dmabuf\", \"fences\"]\n"
+		"These keys are stable: later versions may add keys and names,\n"
+		"never rename, remove or retype one.\n"
 		"\n"
 		EXIT_CODES_HELP,
 		progname);
@@ -111,8 +143,8 @@ static void usage_demo(FILE *f)
 		"a plain CPU loop doing the same. Prints PASS or FAIL.\n"
 		"\n"
 		"Options:\n"
-		"  -d, --device N     use /dev/dmaaddN (default: the first\n"
-		"                     device found)\n"
+		"  -d, --device DEV   use DEV: N, dmaaddN or /dev/dmaaddN\n"
+		"                     (default: the first device found)\n"
 		"  -s, --size BYTES   size of each array, a multiple of 4;\n"
 		"                     K, M, G suffixes (powers of 1024)\n"
 		"                     (default: 4M)\n"
@@ -128,8 +160,9 @@ static void usage_demo(FILE *f)
 static void usage_share(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s share [--device N] [--child-device M] [--size BYTES]"
-		" [--timeout SEC]\n"
+		"Usage: %s share [--device DEV] [--child-device DEV]"
+		" [--size BYTES]\n"
+		"       [--timeout SEC]\n"
 		"\n"
 		"Shows the dma-buf sharing pattern with two processes. The\n"
 		"parent allocates a, b and c on /dev/dmaaddN, fills a and b and\n"
@@ -143,16 +176,17 @@ static void usage_share(FILE *f)
 		"prints PASS or FAIL. Every step is printed.\n"
 		"\n"
 		"Options:\n"
-		"  -d, --device N        parent's device /dev/dmaaddN (default:\n"
-		"                        the first device found)\n"
-		"  -c, --child-device M  the child imports into /dev/dmaaddM\n"
-		"                        instead (another device: the dma-buf is\n"
-		"                        then mapped for it, a streaming import)\n"
-		"  -s, --size BYTES      size of each array, a multiple of 4; K, M,\n"
-		"                        G suffixes (default: 1M)\n"
-		"  -t, --timeout SEC     give up waiting for the job after SEC\n"
-		"                        seconds, 0 for never (default: %d)\n"
-		"  -h, --help            this help\n"
+		"  -d, --device DEV        parent's device: N, dmaaddN or\n"
+		"                          /dev/dmaaddN (default: the first\n"
+		"                          device found)\n"
+		"  -c, --child-device DEV  the child imports into DEV instead\n"
+		"                          (another device: the dma-buf is then\n"
+		"                          mapped for it, a streaming import)\n"
+		"  -s, --size BYTES        size of each array, a multiple of 4;\n"
+		"                          K, M, G suffixes (default: 1M)\n"
+		"  -t, --timeout SEC       give up waiting for the job after SEC\n"
+		"                          seconds, 0 for never (default: %d)\n"
+		"  -h, --help              this help\n"
 		"\n"
 		EXIT_CODES_HELP,
 		progname, DEFAULT_DEMO_TIMEOUT_S);
@@ -161,10 +195,10 @@ static void usage_share(FILE *f)
 static void usage_explain(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s explain [--device N] [--size BYTES]"
-		" [--userptr | --alloc]\n"
+		"Usage: %s explain [--device DEV] [--size BYTES]"
+		" [--userptr | --alloc] [--json]\n"
 		"\n"
-		"Creates one buffer on every device (or only on /dev/dmaaddN)\n"
+		"Creates one buffer on every device (or only on DEV)\n"
 		"and prints what the CPU sees of it and what the device sees:\n"
 		"the CPU pages behind it, how many physically contiguous runs\n"
 		"they form (CPU segments), how many segments the device walks\n"
@@ -178,16 +212,35 @@ static void usage_explain(FILE *f)
 		"Ends with a plain-language explanation of the result.\n"
 		"\n"
 		"Options:\n"
-		"  -d, --device N     only /dev/dmaaddN (default: every device)\n"
+		"  -d, --device DEV   only DEV: N, dmaaddN or /dev/dmaaddN\n"
+		"                     (default: every device)\n"
 		"  -s, --size BYTES   buffer size; K, M, G suffixes (default: 1M)\n"
 		"  -u, --userptr      a malloc()ed buffer registered as user\n"
 		"                     memory (the default)\n"
 		"  -a, --alloc        a buffer allocated by the driver (its own\n"
 		"                     pages, mapped for the device)\n"
+		"  -j, --json         JSON instead of text (below)\n"
 		"  -h, --help         this help\n"
 		"\n"
+		"JSON: one object, {\"library_version\": \"X.Y.Z\",\n"
+		"\"devices\": [DEVICE, ...]}, also when there is no device\n"
+		"(exit status 3). Each DEVICE has \"path\" and, if it failed,\n"
+		"\"error\": {\"errno\": \"ENOMEM\", \"message\": \"...\"} after\n"
+		"what was known by then; otherwise:\n"
+		"  backend: \"platform\", \"pci\" or \"unknown\"\n"
+		"  iommu, bounce, iova, streaming: booleans\n"
+		"  buffer: {\"kind\": \"userptr\" or \"alloc\", \"size\": bytes,\n"
+		"    \"handle\": number, \"offset_in_page\": number,\n"
+		"    \"read_only\": boolean}\n"
+		"  cpu_pages, cpu_segments, dma_segments: numbers\n"
+		"  device_segments: null when hidden (without CAP_SYS_ADMIN),\n"
+		"    else the first %d, [{\"addr\": \"0x...\", \"length\": bytes}]\n"
+		"  explanation: the closing paragraph, as one string\n"
+		"These keys are stable: later versions may add keys and names,\n"
+		"never rename, remove or retype one.\n"
+		"\n"
 		EXIT_CODES_HELP,
-		progname);
+		progname, EXPLAIN_SEGMENTS_SHOWN);
 }
 
 static void try_help(const char *cmd)
@@ -196,28 +249,27 @@ static void try_help(const char *cmd)
 		cmd ?: "");
 }
 
-static void hint_for_open_error(int err)
+/* A refused option of @cmd (NULL: of the command line before it). */
+static void bad_option(const char *cmd, int c, const struct option *opts,
+		       char *const argv[])
 {
-	switch (err) {
-	case ENOENT:
-	case ENODEV:
-	case ENXIO:
-		fprintf(stderr,
-			"%s: is the dmaadd module loaded? Try 'modprobe dmaadd'"
-			" (or 'insmod dmaadd.ko'), then '%s info'.\n",
-			progname, progname);
-		break;
-	case EACCES:
-	case EPERM:
-		fprintf(stderr,
-			"%s: run as root, or give your user access to the device"
-			" node.\n", progname);
-		break;
-	case ENOTTY:
-		fprintf(stderr, "%s: that file is not a dmaadd device.\n",
-			progname);
-		break;
+	cli_bad_option(progname, cmd, c, opts, argv);
+	try_help(cmd);
+}
+
+/* --device (and --child-device) of a subcommand. */
+static int parse_device_opt(const char *cmd, const char *arg, long *index)
+{
+	unsigned int v;
+
+	if (cli_parse_device(arg, &v)) {
+		fprintf(stderr, "%s: %s: bad device '%s': give N, dmaaddN or"
+			" /dev/dmaaddN\n", progname, cmd, arg);
+		try_help(cmd);
+		return -1;
 	}
+	*index = v;
+	return 0;
 }
 
 static int parse_uint(const char *s, unsigned int *out)
@@ -355,7 +407,7 @@ static struct dmaadd_device *open_device(long index)
 			dmaadd_device_list_free(list);
 			fprintf(stderr, "%s: no dmaadd device in /dev\n",
 				progname);
-			hint_for_open_error(ENOENT);
+			cli_open_hint(stderr, progname, "/dev", ENOENT);
 			return NULL;
 		}
 		snprintf(path, sizeof(path), "%s",
@@ -368,7 +420,7 @@ static struct dmaadd_device *open_device(long index)
 		int err = errno;
 
 		fprintf(stderr, "%s: %s: %s\n", progname, path, strerror(err));
-		hint_for_open_error(err);
+		cli_open_hint(stderr, progname, path, err);
 	}
 	return dev;
 }
@@ -377,50 +429,48 @@ static struct dmaadd_device *open_device(long index)
 /* info                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static void print_ops(uint32_t ops)
-{
-	const char *sep = "";
-	unsigned int op;
+/* enum dmaadd_feature values tried when listing a module's features. */
+#define FEATURES_TRIED 64
 
-	for (op = 0; op < 32; op++) {
-		if (!(ops & (1U << op)))
-			continue;
-		if (op == DMAADD_OP_ADD_I32)
-			printf("%sadd_i32", sep);
-		else
-			printf("%sop%u", sep, op);
-		sep = ", ";
-	}
-	printf("%s\n", *sep ? "" : "none");
+/* Devices whose text has been printed: they are separated by a blank line. */
+static unsigned int devices_shown;
+
+static void text_device_begin(void)
+{
+	if (devices_shown++)
+		printf("\n");
 }
 
-static int info_one(const char *path)
+/* The "error" member of a device's JSON object. */
+static void json_error(int err, const char *message)
 {
-	struct dmaadd_device_info *info;
-	struct dmaadd_device *dev;
-	uint64_t mask, max;
-	char size[32];
+	json_object_begin(&json, "error");
+	json_string(&json, "errno", strerrorname_np(err));
+	json_string(&json, "message", message ?: strerror(err));
+	json_object_end(&json);
+}
 
-	dev = dmaadd_device_open(path);
-	if (!dev) {
-		int err = errno;
+static const char *op_name(unsigned int op, char *buf, size_t len)
+{
+	if (op == DMAADD_OP_ADD_I32)
+		return "add_i32";
+	snprintf(buf, len, "op%u", op);
+	return buf;
+}
 
-		fprintf(stderr, "%s: %s: %s\n", progname, path, strerror(err));
-		hint_for_open_error(err);
-		return -1;
-	}
-	info = dmaadd_device_get_info(dev);
-	if (!info) {
-		fprintf(stderr, "%s: %s: %s\n", progname, path,
-			strerror(errno));
-		dmaadd_device_close(dev);
-		return -1;
-	}
+static void info_text(const char *path, const struct dmaadd_device_info *info)
+{
+	uint64_t mask = dmaadd_device_info_get_dma_mask(info);
+	uint64_t max = dmaadd_device_info_get_max_buffer_size(info);
+	uint32_t ops = dmaadd_device_info_get_ops(info);
+	const char *sep;
+	char size[32], name[16];
+	unsigned int op, f;
+	size_t col;
 
-	mask = dmaadd_device_info_get_dma_mask(info);
-	max = dmaadd_device_info_get_max_buffer_size(info);
 	format_bytes(size, sizeof(size), max);
 
+	text_device_begin();
 	printf("%s:\n", path);
 	printf("  index:              %" PRIu32 "\n",
 	       dmaadd_device_info_get_index(info));
@@ -440,44 +490,186 @@ static int info_one(const char *path)
 	printf("  job history:        %" PRIu32 "\n",
 	       dmaadd_device_info_get_job_history(info));
 	printf("  operations:         ");
-	print_ops(dmaadd_device_info_get_ops(info));
+	for (sep = "", op = 0; op < 32; op++) {
+		if (ops & (1U << op)) {
+			printf("%s%s", sep, op_name(op, name, sizeof(name)));
+			sep = ", ";
+		}
+	}
+	printf("%s\n", *sep ? "" : "none");
 	printf("  api version:        %" PRIu32 "\n",
 	       dmaadd_device_info_get_api_version(info));
+	/* Wrapped at 76 columns, under the first name. */
+	col = printf("  features:           ");
+	for (sep = "", f = 1; f < FEATURES_TRIED; f++) {
+		if (!dmaadd_device_info_has_feature(info, f))
+			continue;
+		if (*sep && col + 2 + strlen(dmaadd_feature_name(f)) > 76) {
+			printf(",\n");
+			col = printf("%22s", "");
+			sep = "";
+		}
+		col += printf("%s%s", sep, dmaadd_feature_name(f));
+		sep = ", ";
+	}
+	printf("%s\n", col > 22 ? "" : "none");
+}
+
+static void info_json(const struct dmaadd_device_info *info)
+{
+	uint64_t mask = dmaadd_device_info_get_dma_mask(info);
+	uint32_t ops = dmaadd_device_info_get_ops(info);
+	char hex[32], name[16];
+	unsigned int op, f;
+
+	json_uint(&json, "index", dmaadd_device_info_get_index(info));
+	json_uint(&json, "api_version",
+		  dmaadd_device_info_get_api_version(info));
+	json_string(&json, "backend",
+		    dmaadd_device_info_get_backend_name(info));
+	json_bool(&json, "iommu", dmaadd_device_info_has_iommu(info));
+	json_bool(&json, "bounce", dmaadd_device_info_has_bounce(info));
+	/* A string: JSON numbers above 2^53 lose bits in many parsers. */
+	snprintf(hex, sizeof(hex), "0x%016" PRIx64, mask);
+	json_string(&json, "dma_mask", hex);
+	json_uint(&json, "dma_mask_bits", mask_bits(mask));
+	json_uint(&json, "max_buffer_size",
+		  dmaadd_device_info_get_max_buffer_size(info));
+	json_uint(&json, "max_jobs_in_flight",
+		  dmaadd_device_info_get_max_jobs_in_flight(info));
+	json_uint(&json, "job_history",
+		  dmaadd_device_info_get_job_history(info));
+	json_array_begin(&json, "operations");
+	for (op = 0; op < 32; op++)
+		if (ops & (1U << op))
+			json_string(&json, NULL,
+				    op_name(op, name, sizeof(name)));
+	json_array_end(&json);
+	json_array_begin(&json, "features");
+	for (f = 1; f < FEATURES_TRIED; f++)
+		if (dmaadd_device_info_has_feature(info, f))
+			json_string(&json, NULL, dmaadd_feature_name(f));
+	json_array_end(&json);
+}
+
+static int info_one(const char *path, const void *unused)
+{
+	struct dmaadd_device_info *info = NULL;
+	struct dmaadd_device *dev;
+	int err = 0;
+
+	(void)unused;
+	dev = dmaadd_device_open(path);
+	if (!dev) {
+		err = errno;
+		fprintf(stderr, "%s: %s: %s\n", progname, path, strerror(err));
+		cli_open_hint(stderr, progname, path, err);
+	} else {
+		info = dmaadd_device_get_info(dev);
+		if (!info) {
+			err = errno;
+			fprintf(stderr, "%s: %s: %s\n", progname, path,
+				strerror(err));
+		}
+	}
+
+	if (json_output) {
+		json_object_begin(&json, NULL);
+		json_string(&json, "path", path);
+		if (info)
+			info_json(info);
+		else
+			json_error(err, NULL);
+		json_object_end(&json);
+	} else if (info) {
+		info_text(path, info);
+	}
 
 	dmaadd_device_info_free(info);
 	dmaadd_device_close(dev);
-	return 0;
+	return err ? -1 : 0;
+}
+
+/*
+ * The loop of info and explain: @one for /dev/dmaadd@only, or for every
+ * device if @only is negative. With --json, the document around their
+ * objects, written whatever happens; without, nothing on stdout unless a
+ * device could be read.
+ */
+static int run_per_device(long only,
+			  int (*one)(const char *path, const void *arg),
+			  const void *arg)
+{
+	struct dmaadd_device_list *list;
+	int ret = EXIT_PASS;
+	size_t i, count;
+	char path[64];
+
+	if (json_output) {
+		json_init(&json, stdout);
+		json_object_begin(&json, NULL);
+		json_string(&json, "library_version", dmaadd_library_version());
+		json_array_begin(&json, "devices");
+	}
+
+	if (only >= 0) {
+		snprintf(path, sizeof(path), "/dev/dmaadd%ld", only);
+		if (one(path, arg))
+			ret = EXIT_ERROR;
+		goto out;
+	}
+
+	list = dmaadd_device_list_new(NULL);
+	if (!list) {
+		fprintf(stderr, "%s: cannot list /dev: %s\n", progname,
+			strerror(errno));
+		ret = EXIT_ERROR;
+		goto out;
+	}
+	count = dmaadd_device_list_get_count(list);
+	if (!count) {
+		fprintf(stderr, "%s: no dmaadd device in /dev\n", progname);
+		cli_open_hint(stderr, progname, "/dev", ENOENT);
+		ret = EXIT_ERROR;
+	}
+	for (i = 0; i < count; i++)
+		if (one(dmaadd_device_list_get_path(list, i), arg))
+			ret = EXIT_ERROR;
+	dmaadd_device_list_free(list);
+
+out:
+	if (json_output) {
+		json_array_end(&json);
+		json_object_end(&json);
+	}
+	return ret;
 }
 
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "device", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct dmaadd_device_list *list;
-	unsigned int index;
 	long only = -1;
-	size_t i, count;
-	int ret = EXIT_PASS;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:d:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			if (parse_uint(optarg, &index)) {
-				fprintf(stderr, "%s: info: bad device index '%s'\n",
-					progname, optarg);
+			if (parse_device_opt("info", optarg, &only))
 				return EXIT_USAGE;
-			}
-			only = index;
+			break;
+		case 'j':
+			json_output = true;
 			break;
 		case 'h':
 			usage_info(stdout);
 			return EXIT_PASS;
 		default:
-			try_help("info");
+			bad_option("info", c, opts, argv);
 			return EXIT_USAGE;
 		}
 	}
@@ -488,33 +680,7 @@ static int cmd_info(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	if (only >= 0) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/dev/dmaadd%ld", only);
-		return info_one(path) ? EXIT_ERROR : EXIT_PASS;
-	}
-
-	list = dmaadd_device_list_new(NULL);
-	if (!list) {
-		fprintf(stderr, "%s: cannot list /dev: %s\n", progname,
-			strerror(errno));
-		return EXIT_ERROR;
-	}
-	count = dmaadd_device_list_get_count(list);
-	if (!count) {
-		fprintf(stderr, "%s: no dmaadd device in /dev\n", progname);
-		hint_for_open_error(ENOENT);
-		ret = EXIT_ERROR;
-	}
-	for (i = 0; i < count; i++) {
-		if (i)
-			printf("\n");
-		if (info_one(dmaadd_device_list_get_path(list, i)))
-			ret = EXIT_ERROR;
-	}
-	dmaadd_device_list_free(list);
-	return ret;
+	return run_per_device(only, info_one, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -569,7 +735,6 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	unsigned int v;
 	int c;
 
 	o->device = -1;
@@ -577,15 +742,11 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
 	o->timeout_ns = DEFAULT_DEMO_TIMEOUT_S * INT64_C(1000000000);
 	o->verbose = false;
 
-	while ((c = getopt_long(argc, argv, "+d:s:t:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:d:s:t:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			if (parse_uint(optarg, &v)) {
-				fprintf(stderr, "%s: demo: bad device index '%s'\n",
-					progname, optarg);
+			if (parse_device_opt("demo", optarg, &o->device))
 				return EXIT_USAGE;
-			}
-			o->device = v;
 			break;
 		case 's':
 			if (parse_size_opt("demo", optarg, 4, &o->size))
@@ -602,7 +763,7 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
 			usage_demo(stdout);
 			return -1;
 		default:
-			try_help("demo");
+			bad_option("demo", c, opts, argv);
 			return EXIT_USAGE;
 		}
 	}
@@ -828,7 +989,6 @@ static int share_parse(int argc, char **argv, struct share_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	unsigned int v;
 	int c;
 
 	o->device = -1;
@@ -836,19 +996,16 @@ static int share_parse(int argc, char **argv, struct share_opts *o)
 	o->size = DEFAULT_SHARE_SIZE;
 	o->timeout_ns = DEFAULT_DEMO_TIMEOUT_S * INT64_C(1000000000);
 
-	while ((c = getopt_long(argc, argv, "+d:c:s:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:d:c:s:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-		case 'c':
-			if (parse_uint(optarg, &v)) {
-				fprintf(stderr, "%s: share: bad device index '%s'\n",
-					progname, optarg);
+			if (parse_device_opt("share", optarg, &o->device))
 				return EXIT_USAGE;
-			}
-			if (c == 'd')
-				o->device = v;
-			else
-				o->child_device = v;
+			break;
+		case 'c':
+			if (parse_device_opt("share", optarg,
+					     &o->child_device))
+				return EXIT_USAGE;
 			break;
 		case 's':
 			if (parse_size_opt("share", optarg, 4, &o->size))
@@ -862,7 +1019,7 @@ static int share_parse(int argc, char **argv, struct share_opts *o)
 			usage_share(stdout);
 			return -1;
 		default:
-			try_help("share");
+			bad_option("share", c, opts, argv);
 			return EXIT_USAGE;
 		}
 	}
@@ -923,7 +1080,7 @@ static int share_child(int sock, const char *path, uint64_t count,
 
 		fprintf(stderr, "%s: share: child: %s: %s\n", progname, path,
 			strerror(err));
-		hint_for_open_error(err);
+		cli_open_hint(stderr, progname, path, err);
 		goto out;
 	}
 	printf("child  %d: opened %s itself: its own open file, in which the"
@@ -1258,27 +1415,22 @@ static int explain_parse(int argc, char **argv, struct explain_opts *o)
 		{ "size", required_argument, NULL, 's' },
 		{ "userptr", no_argument, NULL, 'u' },
 		{ "alloc", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	bool userptr = false;
-	unsigned int v;
 	int c;
 
 	o->device = -1;
 	o->size = DEFAULT_EXPLAIN_SIZE;
 	o->alloc = false;
 
-	while ((c = getopt_long(argc, argv, "+d:s:uah", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:d:s:uajh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			if (parse_uint(optarg, &v)) {
-				fprintf(stderr,
-					"%s: explain: bad device index '%s'\n",
-					progname, optarg);
+			if (parse_device_opt("explain", optarg, &o->device))
 				return EXIT_USAGE;
-			}
-			o->device = v;
 			break;
 		case 's':
 			if (parse_size_opt("explain", optarg, 1, &o->size))
@@ -1290,11 +1442,14 @@ static int explain_parse(int argc, char **argv, struct explain_opts *o)
 		case 'a':
 			o->alloc = true;
 			break;
+		case 'j':
+			json_output = true;
+			break;
 		case 'h':
 			usage_explain(stdout);
 			return -1;
 		default:
-			try_help("explain");
+			bad_option("explain", c, opts, argv);
 			return EXIT_USAGE;
 		}
 	}
@@ -1438,73 +1593,94 @@ static void explain_paragraph(char *out, size_t len,
 #undef SAY
 }
 
-static int explain_one(const char *path, const struct explain_opts *o)
+static int explain_one(const char *path, const void *arg)
 {
+	const struct explain_opts *o = arg;
 	struct dmaadd_dma_segment segs[EXPLAIN_SEGMENTS_SHOWN];
 	struct dmaadd_device_info *info = NULL;
 	struct dmaadd_buffer_info *bi = NULL;
 	struct dmaadd_buffer *buf = NULL;
 	struct dmaadd_device *dev;
-	char size[32], text[1024];
-	int ret = -1, nsegs, i;
+	char size[32], text[1024], why[128], hex[32];
+	const char *message = NULL;	/* for JSON, if not strerror(err) */
+	unsigned int offset_in_page = 0;
+	int err = 0, nsegs, i;
 	unsigned char *mem = NULL;
 	uint64_t pages, cpu, dma;
 	bool bounce;
 
+	if (json_output) {
+		json_object_begin(&json, NULL);
+		json_string(&json, "path", path);
+	}
+
 	dev = dmaadd_device_open(path);
 	if (!dev) {
-		int err = errno;
-
+		err = errno;
 		fprintf(stderr, "%s: %s: %s\n", progname, path, strerror(err));
-		hint_for_open_error(err);
-		return -1;
+		cli_open_hint(stderr, progname, path, err);
+		goto out;
 	}
 	info = dmaadd_device_get_info(dev);
 	if (!info) {
+		err = errno;
 		fprintf(stderr, "%s: explain: %s: %s\n", progname, path,
-			strerror(errno));
+			strerror(err));
 		goto out;
 	}
 	bounce = dmaadd_device_info_has_bounce(info);
 	format_bytes(size, sizeof(size), o->size);
 
-	printf("%s (%s, %s, %s):\n", path,
-	       dmaadd_device_info_get_backend_name(info),
-	       dmaadd_device_info_has_iommu(info) ? "behind an IOMMU" :
-						    "no IOMMU",
-	       bounce ? "streaming DMA bounced by swiotlb" :
-			"no bounce buffering");
+	if (json_output) {
+		json_string(&json, "backend",
+			    dmaadd_device_info_get_backend_name(info));
+		json_bool(&json, "iommu", dmaadd_device_info_has_iommu(info));
+		json_bool(&json, "bounce", bounce);
+	} else {
+		text_device_begin();
+		printf("%s (%s, %s, %s):\n", path,
+		       dmaadd_device_info_get_backend_name(info),
+		       dmaadd_device_info_has_iommu(info) ? "behind an IOMMU" :
+							    "no IOMMU",
+		       bounce ? "streaming DMA bounced by swiotlb" :
+				"no bounce buffering");
+	}
 	if (o->size > dmaadd_device_info_get_max_buffer_size(info)) {
-		fprintf(stderr, "%s: explain: %s: --size %" PRIu64 " is above"
-			" the device's max buffer size, %" PRIu64 " bytes\n",
-			progname, path, o->size,
-			dmaadd_device_info_get_max_buffer_size(info));
+		err = EINVAL;
+		snprintf(why, sizeof(why), "--size %" PRIu64 " is above the"
+			 " device's max buffer size, %" PRIu64 " bytes",
+			 o->size, dmaadd_device_info_get_max_buffer_size(info));
+		message = why;
+		fprintf(stderr, "%s: explain: %s: %s\n", progname, path, why);
 		goto out;
 	}
 
 	if (o->alloc) {
 		buf = dmaadd_buffer_alloc(dev, o->size);
 		if (!buf) {
+			err = errno;
 			fprintf(stderr, "%s: explain: %s: allocating %s: %s\n",
-				progname, path, size, strerror(errno));
+				progname, path, size, strerror(err));
 			goto out;
 		}
-		printf("  buffer:            %s allocated by the driver"
-		       " (handle %" PRIu32 "), mapped into this process\n",
-		       size, dmaadd_buffer_get_handle(buf));
+		if (!json_output)
+			printf("  buffer:            %s allocated by the driver"
+			       " (handle %" PRIu32 "), mapped into this"
+			       " process\n", size,
+			       dmaadd_buffer_get_handle(buf));
 	} else {
 		mem = malloc(o->size);
 		if (!mem) {
+			err = errno;
 			fprintf(stderr, "%s: explain: %s\n", progname,
-				strerror(errno));
+				strerror(err));
 			goto out;
 		}
 		/* Touch every page, as a program filling its array would. */
 		memset(mem, 0x5a, o->size);
 		buf = dmaadd_buffer_wrap_userptr(dev, mem, o->size, 0);
 		if (!buf) {
-			int err = errno;
-
+			err = errno;
 			fprintf(stderr, "%s: explain: %s: registering %s of"
 				" user memory: %s\n", progname, path, size,
 				strerror(err));
@@ -1515,56 +1691,92 @@ static int explain_one(const char *path, const struct explain_opts *o)
 					progname);
 			goto out;
 		}
-		printf("  buffer:            %s from malloc(), %u bytes into"
-		       " its first page, registered as user memory (handle %"
-		       PRIu32 ")\n", size,
-		       (unsigned int)((uintptr_t)mem % (uintptr_t)sysconf(_SC_PAGESIZE)),
-		       dmaadd_buffer_get_handle(buf));
+		offset_in_page = (unsigned int)((uintptr_t)mem %
+						(uintptr_t)sysconf(_SC_PAGESIZE));
+		if (!json_output)
+			printf("  buffer:            %s from malloc(), %u bytes"
+			       " into its first page, registered as user"
+			       " memory (handle %" PRIu32 ")\n", size,
+			       offset_in_page, dmaadd_buffer_get_handle(buf));
 	}
 
 	bi = dmaadd_buffer_get_info(buf);
 	if (!bi) {
+		err = errno;
 		fprintf(stderr, "%s: explain: %s: query: %s\n", progname, path,
-			strerror(errno));
+			strerror(err));
 		goto out;
 	}
 	pages = dmaadd_buffer_info_get_cpu_pages(bi);
 	cpu = dmaadd_buffer_info_get_cpu_segments(bi);
 	dma = dmaadd_buffer_info_get_dma_segments(bi);
 
-	printf("  kind:              %s, %s\n",
-	       dmaadd_buffer_kind_name(dmaadd_buffer_info_get_kind(bi)),
-	       dmaadd_buffer_info_is_read_only(bi) ? "read-only" :
-						     "read-write");
-	printf("  CPU pages:         %" PRIu64 "\n", pages);
-	printf("  CPU segments:      %" PRIu64 " (runs of physically"
-	       " contiguous pages)\n", cpu);
-	printf("  DMA segments:      %" PRIu64 " (device-contiguous ranges"
-	       " the device walks)\n", dma);
-	printf("  device addresses:  %s\n",
-	       dmaadd_buffer_info_is_iova(bi) ?
-	       "IOVAs: an IOMMU translates them to physical addresses" :
-	       bounce && dmaadd_buffer_info_is_streaming(bi) ?
-	       "physical addresses of swiotlb bounce slots (no IOMMU)" :
-	       "physical addresses (no IOMMU)");
-	printf("  mapping:           %s\n",
-	       !dmaadd_buffer_info_is_streaming(bi) ?
-	       "coherent (a module older than API version 4): no sync"
-	       " calls, never bounced" :
-	       bounce ? "streaming, bounced: copied to and from swiotlb"
-			" around every job" :
-	       "streaming: synced for the device before each job and for"
-	       " the CPU after it");
+	if (json_output) {
+		json_object_begin(&json, "buffer");
+		json_string(&json, "kind", dmaadd_buffer_kind_name(
+				    dmaadd_buffer_info_get_kind(bi)));
+		json_uint(&json, "size", o->size);
+		json_uint(&json, "handle", dmaadd_buffer_get_handle(buf));
+		json_uint(&json, "offset_in_page", offset_in_page);
+		json_bool(&json, "read_only",
+			  dmaadd_buffer_info_is_read_only(bi));
+		json_object_end(&json);
+		json_uint(&json, "cpu_pages", pages);
+		json_uint(&json, "cpu_segments", cpu);
+		json_uint(&json, "dma_segments", dma);
+		json_bool(&json, "iova", dmaadd_buffer_info_is_iova(bi));
+		json_bool(&json, "streaming",
+			  dmaadd_buffer_info_is_streaming(bi));
+	} else {
+		printf("  kind:              %s, %s\n",
+		       dmaadd_buffer_kind_name(dmaadd_buffer_info_get_kind(bi)),
+		       dmaadd_buffer_info_is_read_only(bi) ? "read-only" :
+							     "read-write");
+		printf("  CPU pages:         %" PRIu64 "\n", pages);
+		printf("  CPU segments:      %" PRIu64 " (runs of physically"
+		       " contiguous pages)\n", cpu);
+		printf("  DMA segments:      %" PRIu64 " (device-contiguous"
+		       " ranges the device walks)\n", dma);
+		printf("  device addresses:  %s\n",
+		       dmaadd_buffer_info_is_iova(bi) ?
+		       "IOVAs: an IOMMU translates them to physical addresses" :
+		       bounce && dmaadd_buffer_info_is_streaming(bi) ?
+		       "physical addresses of swiotlb bounce slots (no IOMMU)" :
+		       "physical addresses (no IOMMU)");
+		printf("  mapping:           %s\n",
+		       !dmaadd_buffer_info_is_streaming(bi) ?
+		       "coherent (a module older than API version 4): no sync"
+		       " calls, never bounced" :
+		       bounce ? "streaming, bounced: copied to and from swiotlb"
+				" around every job" :
+		       "streaming: synced for the device before each job and"
+		       " for the CPU after it");
+	}
 
 	nsegs = dmaadd_buffer_query_dma_segments(buf, segs,
 						 EXPLAIN_SEGMENTS_SHOWN);
 	if (nsegs < 0 && errno == EPERM) {
-		printf("  device segments:   hidden: reading device addresses"
-		       " needs CAP_SYS_ADMIN (run as root)\n");
+		if (json_output)
+			json_null(&json, "device_segments");
+		else
+			printf("  device segments:   hidden: reading device"
+			       " addresses needs CAP_SYS_ADMIN (run as root)\n");
 	} else if (nsegs < 0) {
+		err = errno;
 		fprintf(stderr, "%s: explain: %s: device segments: %s\n",
-			progname, path, strerror(errno));
+			progname, path, strerror(err));
 		goto out;
+	} else if (json_output) {
+		json_array_begin(&json, "device_segments");
+		for (i = 0; i < nsegs && i < EXPLAIN_SEGMENTS_SHOWN; i++) {
+			json_object_begin(&json, NULL);
+			snprintf(hex, sizeof(hex), "0x%016" PRIx64,
+				 (uint64_t)segs[i].addr);
+			json_string(&json, "addr", hex);
+			json_uint(&json, "length", segs[i].len);
+			json_object_end(&json);
+		}
+		json_array_end(&json);
 	} else {
 		printf("  device segments:   %s%d of %d (address, length):\n",
 		       nsegs > EXPLAIN_SEGMENTS_SHOWN ? "first " : "",
@@ -1577,58 +1789,37 @@ static int explain_one(const char *path, const struct explain_opts *o)
 	}
 
 	explain_paragraph(text, sizeof(text), bi, bounce);
-	printf("\n");
-	print_wrapped("  ", text);
-	ret = 0;
+	if (json_output) {
+		json_string(&json, "explanation", text);
+	} else {
+		printf("\n");
+		print_wrapped("  ", text);
+	}
 
 out:
+	if (json_output) {
+		if (err)
+			json_error(err, message);
+		json_object_end(&json);
+	}
 	dmaadd_buffer_info_free(bi);
 	dmaadd_buffer_free(buf);
 	free(mem);
 	dmaadd_device_info_free(info);
 	dmaadd_device_close(dev);
-	return ret;
+	return err ? -1 : 0;
 }
 
 static int cmd_explain(int argc, char **argv)
 {
-	struct dmaadd_device_list *list;
 	struct explain_opts o;
-	size_t i, count;
 	int ret;
 
 	ret = explain_parse(argc, argv, &o);
 	if (ret)
 		return ret < 0 ? EXIT_PASS : ret;
 
-	if (o.device >= 0) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/dev/dmaadd%ld", o.device);
-		return explain_one(path, &o) ? EXIT_ERROR : EXIT_PASS;
-	}
-
-	list = dmaadd_device_list_new(NULL);
-	if (!list) {
-		fprintf(stderr, "%s: cannot list /dev: %s\n", progname,
-			strerror(errno));
-		return EXIT_ERROR;
-	}
-	count = dmaadd_device_list_get_count(list);
-	ret = EXIT_PASS;
-	if (!count) {
-		fprintf(stderr, "%s: no dmaadd device in /dev\n", progname);
-		hint_for_open_error(ENOENT);
-		ret = EXIT_ERROR;
-	}
-	for (i = 0; i < count; i++) {
-		if (i)
-			printf("\n");
-		if (explain_one(dmaadd_device_list_get_path(list, i), &o))
-			ret = EXIT_ERROR;
-	}
-	dmaadd_device_list_free(list);
-	return ret;
+	return run_per_device(o.device, explain_one, &o);
 }
 
 /* Runs dmaadd_bench next to this program, or from PATH. */
@@ -1665,22 +1856,27 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "json", no_argument, NULL, 'j' },
 		{ 0 }
 	};
 	const char *cmd;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+	/* Every message starts "dmaadd:", getopt's too (bad_option()). */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hVj", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage_main(stdout);
 			return EXIT_PASS;
 		case 'V':
-			printf("%s (libdmaadd %s)\n", progname,
-			       dmaadd_library_version());
+			cli_print_version(progname);
 			return EXIT_PASS;
+		case 'j':
+			json_output = true;
+			break;
 		default:
-			try_help(NULL);
+			bad_option(NULL, c, opts, argv);
 			return EXIT_USAGE;
 		}
 	}
@@ -1694,23 +1890,22 @@ int main(int argc, char **argv)
 	argv += optind;
 	optind = 0;	/* restart getopt for the command's options */
 
-	/* getopt prefixes its messages with argv[0]. */
-	if (!strcmp(cmd, "info")) {
-		argv[0] = (char *)"dmaadd info";
+	if (json_output && (!strcmp(cmd, "demo") || !strcmp(cmd, "share") ||
+			    !strcmp(cmd, "bench"))) {
+		fprintf(stderr, "%s: --json: only info and explain write JSON,"
+			" not %s\n", progname, cmd);
+		try_help(NULL);
+		return EXIT_USAGE;
+	}
+
+	if (!strcmp(cmd, "info"))
 		return cmd_info(argc, argv);
-	}
-	if (!strcmp(cmd, "demo")) {
-		argv[0] = (char *)"dmaadd demo";
+	if (!strcmp(cmd, "demo"))
 		return cmd_demo(argc, argv);
-	}
-	if (!strcmp(cmd, "share")) {
-		argv[0] = (char *)"dmaadd share";
+	if (!strcmp(cmd, "share"))
 		return cmd_share(argc, argv);
-	}
-	if (!strcmp(cmd, "explain")) {
-		argv[0] = (char *)"dmaadd explain";
+	if (!strcmp(cmd, "explain"))
 		return cmd_explain(argc, argv);
-	}
 	if (!strcmp(cmd, "bench"))
 		return cmd_bench(argc, argv);
 	if (!strcmp(cmd, "help")) {
