@@ -1110,10 +1110,11 @@ struct dmaadd_job_desc {
 	uint32_t __reserved;
 };
 
-/**
- * @DMAADD_JOB_DESC_SIZE_VER0: &dmaadd_job_desc.size of the first version,
- * the struct of libdmaadd 1.0 and 1.1 (up to and including @c): what
+/*
+ * DMAADD_JOB_DESC_SIZE_VER0: dmaadd_job_desc.size of the first version,
+ * the struct of libdmaadd 1.0 and 1.1 (up to and including c): what
  * binaries built against those headers pass. It means no fences.
+ * (A plain comment: kernel-doc reads no multi-line comment of a macro.)
  */
 #define DMAADD_JOB_DESC_SIZE_VER0 \
 	(offsetof(struct dmaadd_job_desc, c) + sizeof(struct dmaadd_job_operand))
