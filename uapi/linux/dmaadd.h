@@ -301,6 +301,15 @@ struct dmaadd_buf_alloc {
  * Drops the handle. The memory itself lives on while anything else uses
  * it: an existing mmap() of it, or a job that has not completed yet.
  *
+ * The handle, and the mmap offset that goes with it, can be reused as soon
+ * as this returns: a new buffer of an open file gets the lowest free
+ * handle from 1 up, so the file's next DMAADD_IOCTL_BUF_ALLOC, BUF_IMPORT
+ * or BUF_USERPTR, in any thread, may return the same handle and mmap
+ * offset for another buffer. A SUBMIT, BUF_EXPORT, BUF_QUERY, BUF_FREE or
+ * mmap(2) that still uses the old value then acts on that buffer; mappings
+ * made before the BUF_FREE keep mapping the old one. Forget a handle before
+ * freeing it.
+ *
  * Errors (besides the common ones):
  *
  * =========  =========================================================

@@ -604,6 +604,13 @@ struct dmaadd_buffer *dmaadd_buffer_alloc_flags(struct dmaadd_device *dev,
  * until they complete. Pointers from dmaadd_buffer_get_data() into the
  * mapping become invalid; for a buffer from dmaadd_buffer_wrap_userptr()
  * nothing is unmapped and the memory stays the caller's.
+ *
+ * The handle (dmaadd_buffer_get_handle()) and the mmap offset that goes
+ * with it are reused at once: the kernel gives each new buffer of an open
+ * device the lowest free handle, so the next buffer allocated, imported
+ * or wrapped on the same device, by any thread, may well get the handle
+ * just dropped. A raw ioctl or mmap(2) that still uses the old handle then
+ * reaches that other buffer: forget the handle before freeing the buffer.
  */
 void dmaadd_buffer_free(struct dmaadd_buffer *buf);
 
