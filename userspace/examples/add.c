@@ -1,10 +1,14 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: 0BSD
 /*
  * add - the smallest complete libdmaadd program: open the device, allocate
  * a, b and c, fill a and b in place, c = a + b on the device, check c.
  *
  *   make                     builds ./add with pkg-config's flags only
  *   ./add [/dev/dmaaddN]     default /dev/dmaadd0
+ *
+ * Start your own program from it: it is under the BSD Zero Clause
+ * License (0BSD, LICENSES/preferred/0BSD in dmaadd's source), which asks
+ * nothing of copies, unlike the library's LGPL.
  *
  * Copyright (C) 2026 The dmaadd authors
  */
