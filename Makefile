@@ -80,9 +80,12 @@ bench:
 checkpatch:
 	tests/checkpatch.sh
 
-# docs/uapi.md against uapi/linux/dmaadd.h: errno tables, structs, examples.
+# docs/uapi.md against uapi/linux/dmaadd.h: errno tables, structs, examples;
+# the manual pages against libdmaadd.h, libdmaadd.map and the tools' --help
+# (userspace: make check-man).
 check-docs:
 	tests/uapi-doc-check.sh
+	$(MAKE) -C userspace check-man
 
 install: install-userspace install-udev install-module
 

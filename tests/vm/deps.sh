@@ -9,7 +9,8 @@
 # tests/vm/debug.config needs; `install`, what tests/install/check.sh
 # needs (pkg-config, binutils); `dkms`, the dkms package for
 # tests/install/dkms-check.sh (installing it builds and loads nothing);
-# `bench`, gnuplot for the benchmark's plot.
+# `bench`, gnuplot for the benchmark's plot; `docs`, man-db for `make
+# check-docs` (man, lexgrog).
 set -euo pipefail
 
 pkgs=(
@@ -34,6 +35,7 @@ for group in "$@"; do
 	sparse) pkgs+=(sparse) ;;
 	bench) pkgs+=(gnuplot-nox) ;;
 	abigail) pkgs+=(abigail-tools) ;;
+	docs) pkgs+=(man-db perl) ;;
 	*) echo "deps.sh: unknown group $group" >&2; exit 2 ;;
 	esac
 done
