@@ -4,7 +4,9 @@
 # Host-side check of `make install` / `make uninstall`: stages installs into
 # temporary DESTDIRs (PREFIX=/usr, then the default /usr/local) and checks
 # the staged trees: every file where it belongs, the library's links and
-# soname, the headers and the udev rule as in the repository, the module
+# soname, the headers and the udev rule as in the repository, the manual
+# (a page per function of libdmaadd.map, the tools' pages) and the bash
+# completion, the module
 # built for the right kernel, `pkg-config --cflags --libs libdmaadd` against
 # the staged .pc (PKG_CONFIG_LIBDIR + PKG_CONFIG_SYSROOT_DIR), the example
 # userspace/examples/add.c compiled and linked against the staged library
@@ -97,6 +99,13 @@ files=(
 	usr/include/libdmaadd.h
 	usr/include/linux/dmaadd.h
 	usr/bin/dmaadd
+	usr/bin/dmaadd_bench
+	usr/share/man/man1/dmaadd.1
+	usr/share/man/man1/dmaadd_bench.1
+	usr/share/man/man3/libdmaadd.3
+	usr/share/man/man3/dmaadd_buffer_alloc.3
+	usr/share/man/man3/LIBDMAADD_CHECK_VERSION.3
+	usr/share/bash-completion/completions/dmaadd
 	lib/udev/rules.d/60-dmaadd.rules
 	"lib/modules/$krel/extra/dmaadd.ko"
 )
@@ -111,7 +120,9 @@ else
 fi
 unexpected=$(find "$stage" \( -type f -o -type l \) | sed "s|^$stage/||" |
 	grep -vxF -e usr/lib/libdmaadd.so.1 -e usr/lib/libdmaadd.so \
-		"${files[@]/#/-e}" || true)
+		-e usr/share/bash-completion/completions/dmaadd_bench \
+		"${files[@]/#/-e}" |
+	grep -vx 'usr/share/man/man3/dmaadd_[a-z0-9_]*\.3' || true)
 if [ -z "$unexpected" ]; then
 	result ok "nothing else staged"
 else
@@ -130,6 +141,29 @@ check "libdmaadd.h is userspace/include/libdmaadd.h" \
 check "udev rule is userspace/udev/60-dmaadd.rules" \
 	cmp userspace/udev/60-dmaadd.rules "$stage/lib/udev/rules.d/60-dmaadd.rules"
 check "installed tool runs (dmaadd --version)" "$stage/usr/bin/dmaadd" --version
+check "installed benchmark runs (dmaadd_bench --version)" \
+	"$stage/usr/bin/dmaadd_bench" --version
+
+# The manual: a page per exported function, each rendering; the tools'.
+funcs=$(sed -n 's/^\t\t\(dmaadd_[a-z0-9_]*\);$/\1/p' userspace/libdmaadd.map | LC_ALL=C sort)
+pages=$(cd "$stage/usr/share/man/man3" && ls dmaadd_*.3 2>/dev/null |
+	sed 's/\.3$//' | LC_ALL=C sort)
+if [ -n "$funcs" ] && [ "$funcs" = "$pages" ]; then
+	result ok "a man3 page per function of libdmaadd.map ($(wc -l <<<"$funcs"))"
+else
+	result fail "a man3 page per function of libdmaadd.map" \
+		"$(diff <(echo "$funcs") <(echo "$pages") || true)"
+fi
+check "man -l finds NAME in dmaadd(1), dmaadd_bench(1), libdmaadd(3), dmaadd_device_open(3)" \
+	bash -c "for p in man1/dmaadd.1 man1/dmaadd_bench.1 man3/libdmaadd.3 \
+			man3/dmaadd_device_open.3; do
+			MANWIDTH=80 man -l '$stage/usr/share/man/'\$p 2>/dev/null |
+				grep -q '^NAME' || { echo \$p; exit 1; }
+		done"
+check "bash completion is userspace/bash-completion/dmaadd, dmaadd_bench links to it" \
+	bash -c "cmp userspace/bash-completion/dmaadd \
+			'$stage/usr/share/bash-completion/completions/dmaadd' &&
+		test \"\$(readlink '$stage/usr/share/bash-completion/completions/dmaadd_bench')\" = dmaadd"
 
 ko=$stage/lib/modules/$krel/extra/dmaadd.ko
 vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null || true)
@@ -206,6 +240,8 @@ check "files under usr/local, udev rule and module where udev and kmod look" \
 	test -f "$stage/usr/local/lib/libdmaadd.so.$libver" -a \
 	     -f "$stage/usr/local/include/linux/dmaadd.h" -a \
 	     -f "$stage/usr/local/bin/dmaadd" -a \
+	     -f "$stage/usr/local/share/man/man3/libdmaadd.3" -a \
+	     -f "$stage/usr/local/share/bash-completion/completions/dmaadd" -a \
 	     -f "$stage/lib/udev/rules.d/60-dmaadd.rules" -a \
 	     -f "$stage/lib/modules/$krel/extra/dmaadd.ko"
 check "libdmaadd.pc says prefix=/usr/local" \
