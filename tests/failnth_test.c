@@ -9,7 +9,7 @@
  * started, the next job id is the one expected, and at the end of the
  * suite the module unloads and (debug kernel) kmemleak finds nothing.
  * This needs a kernel with fault injection and kmemleak off (kmemleak's
- * own allocations would fail too, and switch it off): the debug-direct
+ * own allocations would fail too, and switch it off): the debug-rt-direct
  * guest. Elsewhere these tests skip.
  *
  * Side effect: kernel debugging facilities allocate too, and one of their
@@ -27,7 +27,7 @@
 /*
  * kmemleak's own allocations would take part in the count, and the first
  * to fail switches it off for good: fail-nth runs only where it is off
- * (the debug-direct guest boots with kmemleak=off).
+ * (the debug-rt-direct guest boots with kmemleak=off).
  */
 static bool kmemleak_active(void)
 {

@@ -6,21 +6,32 @@
 # Debian kernel the module was built for, from a busybox initramfs.
 #
 # Usage (from anywhere; works on the repository this script lives in):
-#   tests/vm.sh check [CONFIG...]  the whole suite: check-stock, then
-#                                  check-debug, one closing line for both
+#   tests/vm.sh check [CONFIG...]  the whole suite (README's test command):
+#                                  check-host, then every CONFIG (default:
+#                                  all) on Debian's 6.1, on Debian's 6.12
+#                                  and on the debug kernel; one closing
+#                                  line for all of them. Guests run two
+#                                  at a time: 6.1 then 6.12 in one lane,
+#                                  the debug kernel in the other
+#   tests/vm.sh check-host         build, then the host checks alone
+#                                  (library unit tests, W=1 builds and DKMS
+#                                  builds for 6.1 and 6.12, sparse,
+#                                  checkpatch, uapi doc, staged install)
 #   tests/vm.sh check-stock [CONFIG...]
-#                                  build, then for each CONFIG (default: all)
-#                                  boot Debian's kernel, insmod dmaadd.ko, run
+#                                  check-host, then for each CONFIG (default:
+#                                  all) boot Debian's kernel of
+#                                  DMAADD_KSERIES, insmod dmaadd.ko, run
 #                                  every executable in build/tests/, rmmod,
-#                                  check the kernel log; plus the host checks
-#                                  (library unit tests, W=1 build, checkpatch)
+#                                  check the kernel log
 #   tests/vm.sh check-debug [CONFIG...]
-#                                  the same guests on a debug kernel built
-#                                  once from linux-source-6.1 with
+#                                  the same guests on the debug kernel,
+#                                  built once from linux-source-6.12 with
 #                                  tests/vm/debug.config (KASAN, lockdep,
-#                                  DMA-API debug, kmemleak, udmabuf,
-#                                  dma-heaps; cached in ~/.cache/dmaadd, about
-#                                  12 minutes to build the first time)
+#                                  DMA-API debug, kmemleak, fault injection,
+#                                  KUnit, udmabuf, dma-heaps, vgem) and
+#                                  tests/vm/debug-rt.config (PREEMPT_RT);
+#                                  cached in ~/.cache/dmaadd, about 5
+#                                  minutes to build the first time
 #   tests/vm.sh demo [CONFIG]      build, boot one guest (default: direct) and
 #                                  run `dmaadd info` and `dmaadd demo`
 #   tests/vm.sh bench [CONFIG...]  build, then for each CONFIG (default: all)
@@ -43,10 +54,11 @@
 #   iommu    -device intel-iommu,caching-mode=on; intel_iommu=on iommu.strict=1
 #   swiotlb  swiotlb=force (every streaming mapping bounces)
 #
-# Output: one line per config, "direct: 57 passed, 0 failed, 1 skipped
-# (boot+suite 48 s)" ("debug-direct: ..." on the debug kernel), then
-# "N passed, N failed[, N skipped]" over all configs.
-# Artifacts in build/vm/<config>/ (debug kernel: build/vm-debug/<config>/):
+# Output: one line per kernel and config, "6.1-direct: 57 passed, 0 failed,
+# 1 skipped (boot+suite 48 s)" ("6.12-iommu: ...", "debug-rt-swiotlb: ..."
+# on the debug kernel), then "N passed, N failed[, N skipped]" over all.
+# Artifacts in build/vm/<config>/ (6.12: build/vm-6.12/<config>/, debug
+# kernel: build/vm-debug/<config>/):
 # kernel.log (ttyS0: full kernel console), tests.log (ttyS1: everything /init
 # and the tests print), results.tsv, failures.txt, qemu.cmd, qemu.log; and
 # build.log, initramfs.cpio.gz one level up.
@@ -89,6 +101,13 @@
 #                           ./dmaadd.ko, build/dmaadd, build/tests,
 #                           build/dmaadd_bench)
 #   DMAADD_VM_OUT           artifact directory (default build/vm)
+#   DMAADD_VM_JOBS          kernels whose guests run at the same time in
+#                           `check` (1 or 2, default 2)
+#   DMAADD_VM_LANE=1        (used by `check`) build only the module, in a
+#                           copy under the artifact directory; the library,
+#                           tool and tests are already built
+#   DMAADD_DEBUG_SERIES, DMAADD_DEBUG_FRAGMENTS
+#                           which debug kernel (tests/vm/debug-kernel.sh)
 #   QEMU                    QEMU binary (default qemu-system-x86_64)
 set -euo pipefail
 
@@ -121,32 +140,78 @@ mode=${1:-}
 label=
 case $mode in
 check)
-	# Both halves; each prints its own lines, the last line sums them.
+	# The whole matrix (README's test command, .ci/run): check-host, then
+	# the guests of each kernel, two kernels at a time (DMAADD_VM_JOBS):
+	# Debian's 6.1 and 6.12 one after the other in one lane, the debug
+	# kernel (6.12, PREEMPT_RT) in the other. Each prints its own lines,
+	# labelled with its kernel; the last line sums them all.
 	rc=0 sum_p=0 sum_f=0 sum_s=0
 	mkdir -p "$out"
-	for half in check-stock check-debug; do
-		log=$out/$half.log
-		if [ "$half" = check-debug ]; then
-			DMAADD_VM_NO_HOST=1 "$0" "$half" "$@" 2>&1 | tee "$log" || rc=1
-		else
-			"$0" "$half" "$@" 2>&1 | tee "$log" || rc=1
-		fi
-		last=$(tail -n 1 "$log")
+	sum_log() {	# LOG: add its closing line to the sums
+		local last
+		last=$(tail -n 1 "$1")
 		if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
 			sum_p=$((sum_p + BASH_REMATCH[1]))
 			sum_f=$((sum_f + BASH_REMATCH[2]))
 			sum_s=$((sum_s + ${BASH_REMATCH[4]:-0}))
 		else
-			echo "vm.sh: $half ended without a closing line"
+			echo "vm.sh: $(basename "$1" .log) ended without a closing line"
 			sum_f=$((sum_f + 1))
 			rc=1
 		fi
+	}
+	"$0" check-host 2>&1 | tee "$out/check-host.log" || rc=1
+	sum_log "$out/check-host.log"
+	# Every kernel is installed or built before the first guest boots, so
+	# that the lanes only run guests: 6.12's image and headers (deps.sh),
+	# the debug kernel (built once, cached; its progress on stderr).
+	DMAADD_KSERIES=6.12 bash "$here/vm/deps.sh" || rc=1
+	t0=$SECONDS
+	if dbg=$(bash "$here/vm/debug-kernel.sh"); then
+		echo "debug kernel: $(cat "$dbg/../kernelrelease") ($dbg, ready in $((SECONDS - t0)) s)"
+	else
+		echo "vm.sh: the debug kernel did not build (tests/vm/debug-kernel.sh)"
+		rc=1
+	fi
+	lane_run() {	# NAME ENV...: one kernel's guests, output also in NAME.log
+		local name=$1
+		shift
+		# A chosen artifact directory gets one subdirectory per kernel.
+		[ -z "${DMAADD_VM_OUT:-}" ] || set -- "$@" DMAADD_VM_OUT="$out/$name"
+		env DMAADD_VM_NO_HOST=1 DMAADD_VM_LANE=1 "$@" "$0" "$kind" "${cfgs[@]}" \
+			2>&1 | tee "$out/check-$name.log"
+	}
+	cfgs=("$@")
+	jobs=${DMAADD_VM_JOBS:-2}
+	t0=$SECONDS
+	(
+		kind=check-stock
+		lane_run 6.1 DMAADD_KSERIES=6.1 DMAADD_KVER=
+		lane_run 6.12 DMAADD_KSERIES=6.12 DMAADD_KVER=
+		[ "$jobs" -gt 1 ] || { kind=check-debug; lane_run debug; }
+	) &
+	lane1=$!
+	if [ "$jobs" -gt 1 ]; then
+		( kind=check-debug; lane_run debug ) &
+		lane2=$!
+		wait "$lane2" || true
+	fi
+	wait "$lane1" || true
+	echo "guests: $((SECONDS - t0)) s ($jobs at a time)"
+	for name in 6.1 6.12 debug; do
+		sum_log "$out/check-$name.log"
 	done
 	[ "$sum_f" -eq 0 ] || rc=1
 	line="$sum_p passed, $sum_f failed"
 	[ "$sum_s" -gt 0 ] && line+=", $sum_s skipped"
 	echo "$line"
 	exit "$rc"
+	;;
+check-host)
+	# Build, then the host checks alone (no guest).
+	mode=check
+	no_guests=1
+	configs=()
 	;;
 check-debug)
 	# The same suite on the debug kernel of tests/vm/debug.config (KASAN,
@@ -161,9 +226,10 @@ check-debug)
 	extra_modules=${DMAADD_VM_MODULES-}
 	[ -n "${DMAADD_VM_OUT:-}" ] || out=$repo/build/vm-debug
 	label=debug-
+	grep -q '^CONFIG_PREEMPT_RT=y' "$dbg_build/.config" && label=debug-rt-
 	is_debug=1
 	mode=check
-	# debug-direct runs without kmemleak: its own metadata allocations
+	# debug-rt-direct runs without kmemleak: its own metadata allocations
 	# take part in robust_test's fail-nth injection, and one failing
 	# switches it off for good. iommu and swiotlb keep it.
 	debug_direct_append="kmemleak=off"
@@ -195,9 +261,9 @@ esac
 # Another kernel series than the default 6.1 (DMAADD_KSERIES, see
 # tests/vm/kver.sh): its own label and artifacts.
 series=$(bash "$here/vm/kver.sh" --series)
-if [ "${is_debug:-0}" != 1 ] && [ "$series" != 6.1 ]; then
+if [ "${is_debug:-0}" != 1 ]; then
 	label=$series-
-	[ -n "${DMAADD_VM_OUT:-}" ] || out=$repo/build/vm-$series
+	[ "$series" = 6.1 ] || [ -n "${DMAADD_VM_OUT:-}" ] || out=$repo/build/vm-$series
 fi
 
 for c in "${configs[@]}"; do
@@ -237,7 +303,27 @@ else
 fi
 [ -r "$kernel" ] || { echo "vm.sh: kernel image $kernel missing or unreadable" >&2; exit 1; }
 
-if [ "${DMAADD_VM_NO_BUILD:-0}" != 1 ]; then
+if [ "${DMAADD_VM_LANE:-0}" = 1 ] && [ "${DMAADD_VM_NO_BUILD:-0}" != 1 ]; then
+	# One lane of `check`, next to others: the library, tool and tests
+	# are built (check-host), the module is built here for this kernel
+	# in a copy of its sources, so that lanes never share a build tree.
+	t0=$SECONDS
+	modsrc=$out/module
+	rm -rf "$modsrc"
+	mkdir -p "$modsrc"
+	cp -r Kbuild kernel uapi "$modsrc/"
+	if make -C "$kdir" M="$modsrc" W=1 modules >"$out/build.log" 2>&1 </dev/null; then
+		echo "${label}build: ok ($((SECONDS - t0)) s, kernel $kver; log $out/build.log)"
+	else
+		echo "${label}build: FAILED: make -C $kdir M=$modsrc W=1 modules"
+		echo "----- last 60 lines of $out/build.log -----"
+		tail -n 60 "$out/build.log"
+		total_fail=1
+		closing
+		exit 1
+	fi
+	ko=$modsrc/dmaadd.ko
+elif [ "${DMAADD_VM_NO_BUILD:-0}" != 1 ]; then
 	t0=$SECONDS
 	if make -j"$(nproc)" KVER="$kver" KDIR="$kdir" module userspace tests \
 		>"$out/build.log" 2>&1 </dev/null; then
@@ -358,9 +444,24 @@ if [ "$mode" = check ] && [ "${DMAADD_VM_NO_HOST:-0}" != 1 ]; then
 			tail -n 20 "$out/$chk.log"
 		fi
 	done
-	echo "host: $host_pass passed, $host_fail failed (library unit tests, W=1 builds for 6.1 and 6.12, checkpatch, uapi doc, install, dkms)"
+	# DKMS for the other series too (Debian's 6.12 compresses modules:
+	# dkms must leave dmaadd.ko.xz there).
+	if [ -n "${other_kver:-}" ]; then
+		if make check-dkms KVER="$other_kver" >"$out/check-dkms-$other.log" 2>&1 </dev/null; then
+			host_result "make check-dkms KVER=$other_kver" pass
+		else
+			host_result "make check-dkms KVER=$other_kver" fail "$out/check-dkms-$other.log"
+			tail -n 20 "$out/check-dkms-$other.log"
+		fi
+	fi
+	echo "host: $host_pass passed, $host_fail failed (library unit tests, W=1 builds and dkms for 6.1 and 6.12, sparse, checkpatch, uapi doc, install)"
 	total_pass=$((total_pass + host_pass))
 	total_fail=$((total_fail + host_fail))
+fi
+if [ "${no_guests:-0}" = 1 ]; then
+	closing
+	[ "$total_fail" -eq 0 ]
+	exit
 fi
 
 ntests=0

@@ -89,12 +89,26 @@ if [[ $status == *"dmaadd/$ver, $krel, $arch: built"* ]]; then
 else
 	result fail "dkms status: built" "$status"
 fi
-ko=$tree/dmaadd/$ver/$krel/$arch/module/dmaadd.ko
+# dkms compresses the module the way the kernel's own are (Debian's 6.12:
+# CONFIG_MODULE_COMPRESS_XZ, so dmaadd.ko.xz; 6.1: dmaadd.ko). Exactly one
+# of them, and the one matching the kernel's configuration.
+moddir=$tree/dmaadd/$ver/$krel/$arch/module
+built=$(cd "$moddir" 2>/dev/null && ls dmaadd.ko* 2>/dev/null | tr '\n' ' ' || true)
+want=dmaadd.ko
+if grep -qs '^CONFIG_MODULE_COMPRESS_XZ=y' "$kdir/.config"; then
+	want=dmaadd.ko.xz
+elif grep -qs '^CONFIG_MODULE_COMPRESS_ZSTD=y' "$kdir/.config"; then
+	want=dmaadd.ko.zst
+elif grep -qs '^CONFIG_MODULE_COMPRESS_GZIP=y' "$kdir/.config"; then
+	want=dmaadd.ko.gz
+fi
+ko=$moddir/$want
 vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null || true)
-if [ "${vermagic%% *}" = "$krel" ]; then
-	result ok "dkms built dmaadd.ko for $krel"
+if [ "${built% }" = "$want" ] && [ "${vermagic%% *}" = "$krel" ]; then
+	result ok "dkms built $want for $krel"
 else
-	result fail "dkms built dmaadd.ko for $krel" "$ko: vermagic '$vermagic'"
+	result fail "dkms built $want for $krel" "$moddir holds: ${built:-nothing}" \
+		"$ko: vermagic '$vermagic'"
 fi
 check "dkms remove --all" dkms_ remove --all
 check "nothing installed into the private module tree" \
