@@ -15,6 +15,14 @@
 #   make check-install  stages an install in a temporary DESTDIR and checks
 #                       it (host only; tests/install/check.sh)
 #   make dkms-install / dkms-uninstall   the module through DKMS instead
+#
+# Debian packages (debian/; docs/packaging.md):
+#   make dist           the upstream tarball of HEAD,
+#                       $(BUILD)/dmaadd-<version>.tar.xz
+#   make check-deb      builds the four .debs in a copy of the tree, lintian,
+#                       then installs them into a bookworm chroot
+#                       (tests/install/deb-check.sh; host only, nothing
+#                       installed on the host)
 
 # Installing is for the running kernel unless KVER says otherwise.
 ifneq ($(filter install install-module uninstall uninstall-module,$(MAKECMDGOALS)),)
@@ -45,7 +53,8 @@ export BUILD
 .PHONY: all module userspace tests clean checkpatch demo check bench deps \
 	install uninstall install-userspace install-udev install-module \
 	uninstall-userspace uninstall-udev uninstall-module check-install \
-	dkms-source dkms-install dkms-uninstall check-dkms check-docs
+	dkms-source dkms-install dkms-uninstall check-dkms check-docs \
+	check-deb dist
 
 all: module userspace tests
 
@@ -174,6 +183,19 @@ dkms-uninstall:
 # dkms add + build only, in private trees (host-safe; never installs).
 check-dkms:
 	tests/install/dkms-check.sh
+
+# The upstream tarball debian/ builds from (as dmaadd_<version>.orig.tar.xz):
+# the committed tree at HEAD, without debian/.
+dist:
+	@mkdir -p $(BUILD)
+	git archive --format=tar --prefix=dmaadd-$(DKMS_VERSION)/ HEAD -- . \
+		':(exclude)debian' | xz -9 > $(BUILD)/dmaadd-$(DKMS_VERSION).tar.xz
+	@echo "dist: $(BUILD)/dmaadd-$(DKMS_VERSION).tar.xz"
+
+# The Debian packages, built in a copy of the tree, checked with lintian and
+# by installing them into a debootstrapped bookworm (host-safe).
+check-deb:
+	tests/install/deb-check.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

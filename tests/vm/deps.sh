@@ -10,7 +10,10 @@
 # needs (pkg-config, binutils); `dkms`, the dkms package for
 # tests/install/dkms-check.sh (installing it builds and loads nothing);
 # `bench`, gnuplot for the benchmark's plot; `docs`, man-db for `make
-# check-docs` (man, lexgrog).
+# check-docs` (man, lexgrog); `deb`, what building the Debian packages
+# and checking them in a bookworm chroot needs (tests/install/deb-check.sh:
+# debhelper, dh-dkms, lintian, debootstrap; installing them builds and
+# loads nothing).
 set -euo pipefail
 
 pkgs=(
@@ -36,6 +39,8 @@ for group in "$@"; do
 	bench) pkgs+=(gnuplot-nox) ;;
 	abigail) pkgs+=(abigail-tools) ;;
 	docs) pkgs+=(man-db perl) ;;
+	deb) pkgs+=(build-essential debhelper dh-dkms dkms dpkg-dev fakeroot
+		lintian pkgconf perl debootstrap man-db binutils) ;;
 	*) echo "deps.sh: unknown group $group" >&2; exit 2 ;;
 	esac
 done
