@@ -809,6 +809,11 @@ out_put:
 	return ret;
 }
 
+static __poll_t dmaadd_file_poll(struct file *filp, poll_table *wait)
+{
+	return dmaadd_job_poll(filp->private_data, filp, wait);
+}
+
 const struct file_operations dmaadd_fops = {
 	.owner = THIS_MODULE,
 	.open = dmaadd_file_open,
@@ -816,4 +821,5 @@ const struct file_operations dmaadd_fops = {
 	.unlocked_ioctl = dmaadd_file_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = dmaadd_file_mmap,
+	.poll = dmaadd_file_poll,
 };

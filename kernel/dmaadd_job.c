@@ -1257,6 +1257,45 @@ struct llist_node *dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
 	return &refs->node;
 }
 
+/**
+ * dmaadd_job_poll() - poll(2), select(2) and epoll(7) on a device file
+ * @df: file
+ * @file: its struct file
+ * @wait: poll table
+ *
+ * Level-triggered, nothing to consume:
+ * EPOLLIN | EPOLLRDNORM: every job submitted on @df so far has completed
+ * (a file without jobs is idle too); a SUBMIT makes it unreadable until
+ * its jobs have completed as well.
+ * EPOLLOUT | EPOLLWRNORM: a SUBMIT of one job finds a free job slot, so a
+ * blocking one does not wait and an O_NONBLOCK one does not fail with
+ * -EAGAIN for want of a slot.
+ * EPOLLHUP: the device was removed (see "Device removal" in the uapi
+ * header) and every job of @df has completed, done or cancelled, so
+ * EPOLLIN is set as well. Not before: the removal wakes @df->wq before it
+ * cancels, and a poller must not see the device gone with jobs pending.
+ *
+ * Completions wake pollers through @df->wq like WAIT's sleepers: each
+ * lowers wake_at to the job it needs, only for the events it asked for,
+ * and for the last job once the device is gone (EPOLLHUP follows it).
+ */
+__poll_t dmaadd_job_poll(struct dmaadd_file *df, struct file *file,
+			 poll_table *wait)
+{
+	__poll_t events = poll_requested_events(wait);
+	bool gone = READ_ONCE(df->ddev->unplugged);
+	u64 last = READ_ONCE(df->next_id) - 1;
+	__poll_t mask = 0;
+
+	poll_wait(file, &df->wq, wait);
+	if (dmaadd_job_room(df, 1, events & (EPOLLOUT | EPOLLWRNORM)))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	if ((gone || (events & (EPOLLIN | EPOLLRDNORM))) ?
+	    dmaadd_job_done_or_wake_at(df, last) : dmaadd_job_done(df, last))
+		mask |= EPOLLIN | EPOLLRDNORM | (gone ? EPOLLHUP : 0);
+	return mask;
+}
+
 /* Sleep until job @id completed or the absolute @timeout_ns passed. */
 static int dmaadd_job_sleep(struct dmaadd_file *df, u64 id, u64 timeout_ns)
 {

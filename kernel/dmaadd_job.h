@@ -9,6 +9,7 @@
 #include <linux/dma-fence.h>
 #include <linux/list.h>
 #include <linux/llist.h>
+#include <linux/poll.h>
 #include <linux/types.h>
 
 #include "dmaadd_hw.h"
@@ -67,6 +68,8 @@ int dmaadd_job_submit_bufs(struct dmaadd_file *df, struct dmaadd_submit *args,
 			   struct dmaadd_buf *const bufs[DMAADD_HW_NR_OPS],
 			   bool nonblock, struct dma_fence **fence);
 int dmaadd_job_wait(struct dmaadd_file *df, struct dmaadd_wait *args);
+__poll_t dmaadd_job_poll(struct dmaadd_file *df, struct file *file,
+			 poll_table *wait);
 int dmaadd_job_wait_released(struct dmaadd_file *df, u64 id);
 struct llist_node *dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
 				       ktime_t now);

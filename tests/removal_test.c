@@ -13,6 +13,8 @@
 #include "fence.h"
 
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -252,6 +254,7 @@ static void check_device_works(struct __test_metadata *_metadata,
 TEST_F(removal, idle_file)
 {
 	struct dmaadd_submit_copy copy = { .size = sizeof(copy) };
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN | POLLOUT };
 	struct dmaadd_buf_query q;
 	struct dmaadd_buf a;
 	struct dmaadd_info info;
@@ -266,9 +269,14 @@ TEST_F(removal, idle_file)
 			  OPND(a.handle, 0), &id);
 	test_ioctl_wait(id);
 
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLIN | POLLOUT, pfd.revents);
 	test_remove();
 	snprintf(node, sizeof(node), "/dev/dmaadd%u", self->index);
 	EXPECT_ERRNO(ENOENT, access(node, F_OK));
+	/* Gone: POLLHUP, and idle. */
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLIN | POLLOUT | POLLHUP, pfd.revents);
 
 	EXPECT_ERRNO(ENODEV, _test_ioctl_info(self->fd, &info));
 	EXPECT_ERRNO(ENODEV, _test_ioctl_alloc(self->fd, self->page, &h, NULL));
@@ -306,6 +314,23 @@ TEST_F(removal, idle_file)
 	check_device_works(_metadata, self);
 }
 
+struct poller {
+	int fd;
+	int n;
+	short revents;
+};
+
+/* poll(2) for POLLIN, for long: the removal must end it. */
+static void *poller_fn(void *arg)
+{
+	struct poller *p = arg;
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+
+	p->n = poll(&pfd, 1, 10 * DONE_MS);
+	p->revents = pfd.revents;
+	return NULL;
+}
+
 #define NR_RUN		24	/* jobs queued before the held one */
 #define NR_AFTER	8	/* jobs queued behind it */
 #define RUN_BYTES	SZ_1M
@@ -324,6 +349,9 @@ TEST_F(removal, queued_and_held_jobs_cancelled)
 	struct blocker blk;
 	unsigned int i, nr_ok = 0, nr_cancelled = 0;
 	struct dmaadd_submit cmd;
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+	struct poller poller;
+	pthread_t thread;
 	int held_fence = -1;
 
 	if (self->vgem < 0)
@@ -352,7 +380,16 @@ TEST_F(removal, queued_and_held_jobs_cancelled)
 			held_fence = (int)cmd.out_fence_fd;
 	}
 
+	/* A poll(2) asleep on the held file is woken by the removal. */
+	poller.fd = self->fd;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, poller_fn, &poller));
+
 	test_remove();
+
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_EQ(1, poller.n);
+	EXPECT_EQ(POLLIN | POLLHUP, poller.revents);
 
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {
 		__u32 st = ~0U;

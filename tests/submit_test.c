@@ -9,8 +9,10 @@
  */
 #include "dmaadd_test.h"	/* first: it defines _GNU_SOURCE */
 
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
@@ -928,6 +930,120 @@ TEST_F(submit, submit_eintr)
 	ASSERT_EQ(0, submit_double(self->fd, &q, &job));
 	ASSERT_EQ(max + 1ULL, job);
 	test_ioctl_wait(job);
+	held_queue_destroy(&q);
+}
+
+/* Releases a held queue from another thread after HELD_MS. */
+static void *release_later_fn(void *arg)
+{
+	struct held_queue *q = arg;
+
+	usleep(HELD_MS * 1000);
+	held_queue_release(q);
+	return NULL;
+}
+
+#define POLL_ALL	(POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM)
+
+static short poll_now(int fd, short events, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int n = poll(&p, 1, timeout_ms);
+
+	return n == 1 ? p.revents : n ? -1 : 0;
+}
+
+/* poll(2): a file without jobs is idle (readable) with free slots. */
+TEST_F(submit, poll_idle_file)
+{
+	struct job_bufs jb;
+	__u64 job;
+
+	ASSERT_EQ(POLL_ALL, poll_now(self->fd, POLL_ALL, 0));
+	test_job_bufs_create(self->page, &jb);
+	test_ioctl_submit(1, OPND(jb.a.handle, 0), OPND(jb.b.handle, 0),
+			  OPND(jb.c.handle, 0), &job);
+	test_ioctl_wait(job);
+	ASSERT_EQ(POLL_ALL, poll_now(self->fd, POLL_ALL, 0));
+}
+
+/*
+ * POLLIN waits for every job of the file: not readable while one is held,
+ * and a poll(2) asleep on it is woken when it completes. Other files'
+ * jobs do not count.
+ */
+TEST_F(submit, poll_in_waits_for_every_job)
+{
+	struct held_queue q;
+	pthread_t thread;
+	int other;
+
+	require_vgem(q.vgem);
+	ASSERT_EQ(0, blocker_create(q.vgem, &q.blk));
+	ASSERT_EQ(0, _test_buf_create(self->fd, self->page, &q.buf));
+	q.buf.map[0] = 1;
+	ASSERT_EQ(1ULL, submit_held(self->fd, &q.buf, q.blk.sync));
+	ASSERT_EQ(POLLOUT | POLLWRNORM, poll_now(self->fd, POLL_ALL, 0));
+	other = test_open_same_device(0);
+	ASSERT_EQ(POLL_ALL, poll_now(other, POLL_ALL, 0));
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, release_later_fn, &q));
+	ASSERT_EQ(POLLIN, poll_now(self->fd, POLLIN, DONE_MS));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_EQ(2U, q.buf.map[0]);
+	ASSERT_EQ(POLL_ALL, poll_now(self->fd, POLL_ALL, 0));
+	close(other);
+	held_queue_destroy(&q);
+}
+
+/* POLLOUT follows the job slots: clear on a full queue, set once one frees. */
+TEST_F(submit, poll_out_follows_job_slots)
+{
+	struct held_queue q;
+	pthread_t thread;
+
+	hold_queue(self->fd, &q);
+	ASSERT_EQ(0, poll_now(self->fd, POLL_ALL, 0));
+	ASSERT_EQ(0, poll_now(self->fd, POLLOUT, HELD_MS));
+	ASSERT_QUEUE_HELD(self->fd, &q);
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, release_later_fn, &q));
+	ASSERT_EQ(POLLOUT, poll_now(self->fd, POLLOUT, DONE_MS));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_EQ(POLLIN, poll_now(self->fd, POLLIN, DONE_MS));
+	held_queue_destroy(&q);
+}
+
+/* epoll(7), level-triggered: ready when idle, not after a new SUBMIT. */
+TEST_F(submit, epoll_follows_jobs)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct held_queue q;
+	pthread_t thread;
+	int ep;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0 && errno == ENOSYS)
+		SKIP(return, "kernel without CONFIG_EPOLL");
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->fd, &ev));
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, 0));
+	ASSERT_EQ((__u32)EPOLLIN, ev.events);
+
+	require_vgem(q.vgem);
+	ASSERT_EQ(0, blocker_create(q.vgem, &q.blk));
+	ASSERT_EQ(0, _test_buf_create(self->fd, self->page, &q.buf));
+	q.buf.map[0] = 1;
+	ASSERT_EQ(1ULL, submit_held(self->fd, &q.buf, q.blk.sync));
+	ASSERT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, release_later_fn, &q));
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, DONE_MS));
+	ASSERT_EQ((__u32)EPOLLIN, ev.events);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_EQ(2U, q.buf.map[0]);
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, 0));
+	close(ep);
 	held_queue_destroy(&q);
 }
 

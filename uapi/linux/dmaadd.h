@@ -74,7 +74,8 @@
  *   DMAADD_IOCTL_BUF_FREE (handles can be given back); mmap(2) of a
  *   handle fails with -ENODEV. An ioctl that was already running finishes
  *   (a SUBMIT's jobs are then cancelled); one waiting for a job slot
- *   fails with -ENODEV. An unknown command still gives -ENOTTY;
+ *   fails with -ENODEV. An unknown command still gives -ENOTTY; poll(2)
+ *   reports POLLHUP once the file's jobs have completed;
  * - frees everything the device itself held (mappings of buffers for it,
  *   segment tables, job descriptors) before the removal returns.
  *
@@ -88,6 +89,26 @@
  * When the device comes back (rescan, bind) it is a new instance with new
  * files: ``/dev/dmaaddN`` gets the lowest free N, which is its old number
  * once everything that held the old instance has been closed.
+ */
+
+/**
+ * DOC: Polling
+ *
+ * The device file works with poll(2), select(2) and epoll(7), since API
+ * version 5 (before, it had no poll method, so it always looked ready).
+ * Level-triggered; there is nothing to read or consume:
+ *
+ * - POLLIN | POLLRDNORM: every job submitted on this open file so far has
+ *   completed (a file without jobs counts). A SUBMIT makes the file
+ *   unreadable until its jobs have completed too; to wait for one job,
+ *   use DMAADD_IOCTL_WAIT or poll the job's out-fence (a sync_file).
+ * - POLLOUT | POLLWRNORM: a SUBMIT of one job finds a free job slot (see
+ *   max_jobs_in_flight), so a blocking one does not wait and one under
+ *   O_NONBLOCK does not fail with -EAGAIN for want of a slot.
+ * - POLLHUP: the device was removed (see "Device removal") and every job
+ *   of the file has completed, done or cancelled, so POLLIN is set too.
+ *
+ * Only the file's own jobs count, not those of other files on the device.
  */
 
 /**
@@ -121,9 +142,9 @@
  * 1: buffers, SUBMIT, WAIT, dma-buf export/import, user memory, QUERY;
  * 2: fences and DMAADD_IOCTL_SUBMIT_BATCH; 3: DMAADD_IOCTL_SUBMIT_COPY;
  * 4: device removal (-ENODEV, DMAADD_JOB_CANCELLED), allocated buffers
- * backed by pages.
+ * backed by pages; 5: poll(2) on the device file.
  */
-#define DMAADD_API_VERSION 4
+#define DMAADD_API_VERSION 5
 
 enum {
 	DMAADD_CMD_INFO = 0x00,

@@ -241,9 +241,13 @@ void dmaadd_device_close(struct dmaadd_device *dev);
  * dmaadd_device_get_fd() - file descriptor of a device
  * @dev: device
  *
- * The descriptor stays owned by @dev: do not close it. It can be used with
- * poll(2) or raw ioctls, with fcntl(2) flags (see
- * dmaadd_device_set_nonblocking()).
+ * The descriptor stays owned by @dev: do not close it. It can be used for
+ * raw ioctls, with fcntl(2) flags (see dmaadd_device_set_nonblocking()),
+ * and, with a module that has %DMAADD_FEATURE_POLL, with poll(2), select(2)
+ * and epoll(7): readable (POLLIN) once every job submitted through @dev has
+ * completed, writable (POLLOUT) while a job slot is free, POLLHUP once the
+ * device was removed and its jobs completed. To wait for one job, use dmaadd_device_wait() or poll
+ * its fence.
  *
  * Return: the descriptor, or -1 with errno EINVAL if @dev is NULL.
  */
@@ -446,6 +450,11 @@ dmaadd_device_info_get_job_history(const struct dmaadd_device_info *info);
  *	complete with DMAADD_JOB_CANCELLED (see "Device removal" in the
  *	conventions above). API version 4; a device of an older module must
  *	not be removed while it is open.
+ * @DMAADD_FEATURE_POLL: poll(2) on the device's descriptor
+ *	(dmaadd_device_get_fd()) tells when every job submitted on it has
+ *	completed (POLLIN) and when a job slot is free (POLLOUT); see
+ *	"Polling" in the uapi header. API version 5; before, the descriptor
+ *	always looked ready.
  *
  * The values are the library's, not the kernel's. Each names what a
  * module of some API version (dmaadd_device_info_get_api_version()) was
@@ -463,6 +472,7 @@ enum dmaadd_feature {
 	DMAADD_FEATURE_IMPLICIT_SYNC = 6,
 	DMAADD_FEATURE_SUBMIT_COPY = 7,
 	DMAADD_FEATURE_DEVICE_REMOVAL = 8,
+	DMAADD_FEATURE_POLL = 9,
 };
 
 /**
@@ -487,7 +497,8 @@ bool dmaadd_device_info_has_feature(const struct dmaadd_device_info *info,
  * Since: 1.3
  *
  * Return: a static string: "dmabuf", "userptr", "buffer_query", "fences",
- * "batch", "implicit_sync", "submit_copy", "device_removal" or "unknown".
+ * "batch", "implicit_sync", "submit_copy", "device_removal", "poll" or
+ * "unknown".
  */
 const char *dmaadd_feature_name(uint32_t feature);
 

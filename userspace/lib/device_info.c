@@ -80,6 +80,7 @@ static const struct {
 	[DMAADD_FEATURE_IMPLICIT_SYNC] = { "implicit_sync", 2 },
 	[DMAADD_FEATURE_SUBMIT_COPY] = { "submit_copy", 3 },
 	[DMAADD_FEATURE_DEVICE_REMOVAL] = { "device_removal", 4 },
+	[DMAADD_FEATURE_POLL] = { "poll", 5 },
 };
 
 static bool dmaadd_feature_known(uint32_t feature)

@@ -1182,9 +1182,10 @@ TEST(feature_names)
 		     dmaadd_feature_name(DMAADD_FEATURE_SUBMIT_COPY));
 	EXPECT_STREQ("device_removal",
 		     dmaadd_feature_name(DMAADD_FEATURE_DEVICE_REMOVAL));
+	EXPECT_STREQ("poll", dmaadd_feature_name(DMAADD_FEATURE_POLL));
 	EXPECT_STREQ("unknown", dmaadd_feature_name(0));
 	EXPECT_STREQ("unknown",
-		     dmaadd_feature_name(DMAADD_FEATURE_DEVICE_REMOVAL + 1));
+		     dmaadd_feature_name(DMAADD_FEATURE_POLL + 1));
 	EXPECT_STREQ("unknown", dmaadd_feature_name(UINT32_MAX));
 }
 
@@ -1354,6 +1355,7 @@ TEST(features_follow_the_api_version)
 		{ DMAADD_FEATURE_IMPLICIT_SYNC, 2 },
 		{ DMAADD_FEATURE_SUBMIT_COPY, 3 },
 		{ DMAADD_FEATURE_DEVICE_REMOVAL, 4 },
+		{ DMAADD_FEATURE_POLL, 5 },
 	};
 	struct dmaadd_device_info *info;
 	struct dmaadd_device *dev;
@@ -1385,7 +1387,7 @@ TEST_F(fake, unknown_features_are_einval)
 {
 	struct dmaadd_device_info *info = dmaadd_device_get_info(self->dev);
 	const uint32_t unknown[] = {
-		0, DMAADD_FEATURE_DEVICE_REMOVAL + 1, 1000, UINT32_MAX,
+		0, DMAADD_FEATURE_POLL + 1, 1000, UINT32_MAX,
 	};
 	unsigned int i;
 

@@ -298,7 +298,7 @@ TEST_F(dev, module_has_every_feature)
 	NEED_DEVICE();
 	ASSERT_EQ(DMAADD_API_VERSION,
 		  dmaadd_device_info_get_api_version(self->info));
-	for (f = DMAADD_FEATURE_DMABUF; f <= DMAADD_FEATURE_DEVICE_REMOVAL;
+	for (f = DMAADD_FEATURE_DMABUF; f <= DMAADD_FEATURE_POLL;
 	     f++) {
 		EXPECT_TRUE(dmaadd_device_info_has_feature(self->info, f)) {
 			TH_LOG("feature %s", dmaadd_feature_name(f));
