@@ -32,6 +32,14 @@
 #                                  tests/vm/debug-rt.config (PREEMPT_RT);
 #                                  cached in ~/.cache/dmaadd, about 5
 #                                  minutes to build the first time
+#   tests/vm.sh check-packages [CONFIG]
+#                                  `dmaadd info` and `dmaadd demo` in one
+#                                  guest (default: direct) from the Debian
+#                                  packages: the tool and libdmaadd.so.1 as
+#                                  `make check-deb` installed them into a
+#                                  bookworm root (build/deb-root), the
+#                                  module built by DKMS from the packaged
+#                                  sources (check runs it after 6.12)
 #   tests/vm.sh demo [CONFIG]      build, boot one guest (default: direct) and
 #                                  run `dmaadd info` and `dmaadd demo`
 #   tests/vm.sh bench [CONFIG...]  build, then for each CONFIG (default: all)
@@ -188,6 +196,10 @@ check)
 		kind=check-stock
 		lane_run 6.1 DMAADD_KSERIES=6.1 DMAADD_KVER=
 		lane_run 6.12 DMAADD_KSERIES=6.12 DMAADD_KVER=
+		# The demo from the packages check-host built and installed.
+		env DMAADD_VM_NO_HOST=1 DMAADD_KSERIES=6.1 DMAADD_KVER= \
+			${DMAADD_VM_OUT:+DMAADD_VM_OUT="$out/packages"} \
+			"$0" check-packages 2>&1 | tee "$out/check-packages.log"
 		[ "$jobs" -gt 1 ] || { kind=check-debug; lane_run debug; }
 	) &
 	lane1=$!
@@ -198,7 +210,7 @@ check)
 	fi
 	wait "$lane1" || true
 	echo "guests: $((SECONDS - t0)) s ($jobs at a time)"
-	for name in 6.1 6.12 debug; do
+	for name in 6.1 6.12 packages debug; do
 		sum_log "$out/check-$name.log"
 	done
 	[ "$sum_f" -eq 0 ] || rc=1
@@ -206,6 +218,17 @@ check)
 	[ "$sum_s" -gt 0 ] && line+=", $sum_s skipped"
 	echo "$line"
 	exit "$rc"
+	;;
+check-packages)
+	# `dmaadd info` and `dmaadd demo` from the Debian packages: the tool
+	# and libdmaadd.so.1 as `make check-deb` installed them into a clean
+	# bookworm root (build/deb-root), and the module that DKMS builds
+	# from the packaged sources for the guest's kernel.
+	[ $# -le 1 ] || { usage >&2; exit 2; }
+	mode=demo
+	pkg_check=1
+	configs=("${1:-direct}")
+	[ -n "${DMAADD_VM_OUT:-}" ] || out=$repo/build/vm-packages
 	;;
 check-host)
 	# Build, then the host checks alone (no guest).
@@ -261,7 +284,9 @@ esac
 # Another kernel series than the default 6.1 (DMAADD_KSERIES, see
 # tests/vm/kver.sh): its own label and artifacts.
 series=$(bash "$here/vm/kver.sh" --series)
-if [ "${is_debug:-0}" != 1 ]; then
+if [ "${pkg_check:-0}" = 1 ]; then
+	label=packages-
+elif [ "${is_debug:-0}" != 1 ]; then
 	label=$series-
 	[ "$series" = 6.1 ] || [ -n "${DMAADD_VM_OUT:-}" ] || out=$repo/build/vm-$series
 fi
@@ -303,7 +328,43 @@ else
 fi
 [ -r "$kernel" ] || { echo "vm.sh: kernel image $kernel missing or unreadable" >&2; exit 1; }
 
-if [ "${DMAADD_VM_LANE:-0}" = 1 ] && [ "${DMAADD_VM_NO_BUILD:-0}" != 1 ]; then
+if [ "${pkg_check:-0}" = 1 ]; then
+	# DKMS, as the dmaadd-dkms package has it do, in private trees (as
+	# tests/install/dkms-check.sh: nothing installed, nothing loaded).
+	pkg_root=${DMAADD_DEB_ROOT:-$repo/build/deb-root}
+	if [ ! -x "$pkg_root/usr/bin/dmaadd" ]; then
+		echo "${label}build: no installed packages in $pkg_root: make check-deb"
+		make check-deb >"$out/check-deb.log" 2>&1 </dev/null ||
+			{ echo "${label}build: FAILED: make check-deb ($out/check-deb.log)"; total_fail=1; closing; exit 1; }
+	fi
+	t0=$SECONDS
+	pkg_src=$(ls -d "$pkg_root"/usr/src/dmaadd-* | head -n 1)
+	pkg_ver=${pkg_src##*/dmaadd-}
+	dk=$out/dkms
+	rm -rf "$dk"
+	mkdir -p "$dk/tree" "$dk/inst"
+	dkms_() {
+		env sign_file="$dk/no-sign-file" dkms "$@" -m dmaadd -v "$pkg_ver" \
+			--sourcetree "$pkg_root/usr/src" --dkmstree "$dk/tree" \
+			--installtree "$dk/inst"
+	}
+	if bash "$here/install/deps.sh" dkms >"$out/build.log" 2>&1 &&
+	   dkms_ add >>"$out/build.log" 2>&1 &&
+	   dkms_ build -k "$kver" --kernelsourcedir "$kdir" >>"$out/build.log" 2>&1; then
+		ko=$(ls "$dk/tree/dmaadd/$pkg_ver/$kver"/*/module/dmaadd.ko* | head -n 1)
+		case $ko in
+		*.xz) xz -dc "$ko" >"$dk/dmaadd.ko"; ko=$dk/dmaadd.ko ;;
+		esac
+		echo "${label}build: ok ($((SECONDS - t0)) s, dkms build of dmaadd $pkg_ver from the package for $kver; log $out/build.log)"
+	else
+		echo "${label}build: FAILED: dkms build of $pkg_src for $kver"
+		tail -n 40 "$out/build.log"
+		total_fail=1
+		closing
+		exit 1
+	fi
+	cli=
+elif [ "${DMAADD_VM_LANE:-0}" = 1 ] && [ "${DMAADD_VM_NO_BUILD:-0}" != 1 ]; then
 	# One lane of `check`, next to others: the library, tool and tests
 	# are built (check-host), the module is built here for this kernel
 	# in a copy of its sources, so that lanes never share a build tree.
@@ -436,7 +497,10 @@ if [ "$mode" = check ] && [ "${DMAADD_VM_NO_HOST:-0}" != 1 ]; then
 	fi
 	# docs/uapi.md against the header; a staged `make install`; a dkms
 	# build in private trees (nothing is installed or loaded here).
-	for chk in check-docs check-install check-dkms; do
+	# check-deb: the four Debian packages built in a copy, lintian, and
+	# installed into a clean bookworm root (build/deb-root, which
+	# check-packages boots).
+	for chk in check-docs check-install check-dkms check-deb; do
 		if make "$chk" >"$out/$chk.log" 2>&1 </dev/null; then
 			host_result "make $chk" pass
 		else
@@ -454,7 +518,7 @@ if [ "$mode" = check ] && [ "${DMAADD_VM_NO_HOST:-0}" != 1 ]; then
 			tail -n 20 "$out/check-dkms-$other.log"
 		fi
 	fi
-	echo "host: $host_pass passed, $host_fail failed (library unit tests, W=1 builds and dkms for 6.1 and 6.12, sparse, checkpatch, uapi doc, install)"
+	echo "host: $host_pass passed, $host_fail failed (library unit tests, W=1 builds and dkms for 6.1 and 6.12, sparse, checkpatch, uapi doc and man pages, install, Debian packages)"
 	total_pass=$((total_pass + host_pass))
 	total_fail=$((total_fail + host_fail))
 fi
@@ -473,6 +537,7 @@ initrd=$out/initramfs.cpio.gz
 bench_args=()
 [ "$mode" = bench ] && bench_args=(-b "$bench")
 { [ "$mode" = bench ] || [ "$mode" = demo ]; } && bench_args+=(-e "$example")
+[ "${pkg_check:-0}" = 1 ] && bench_args=(-r "$pkg_root")
 bash "$here/vm/mkinitramfs.sh" -o "$initrd" -m "$moddir" -K "$ko" -c "$cli" \
 	-t "$testsdir" -M "$extra_modules" -p "$prog_timeout" \
 	-a "${DMAADD_VM_INSMOD_ARGS:-}" "${bench_args[@]}"
@@ -716,7 +781,7 @@ for cfg in "${configs[@]}"; do
 	evaluate "$cfg" "$mode"
 done
 
-if [ "$mode" = check ]; then
+if [ "$mode" = check ] || [ "${pkg_check:-0}" = 1 ]; then
 	closing
 fi
 [ "$total_fail" -eq 0 ]

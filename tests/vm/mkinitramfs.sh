@@ -6,6 +6,7 @@
 # Usage: mkinitramfs.sh -o OUT.cpio.gz -m MODDIR [-K dmaadd.ko] [-c cli]
 #                       [-t testsdir] [-M "extra modules"] [-p prog_timeout]
 #                       [-a "insmod args"] [-b bench] [-e example]
+#                       [-r rootdir]
 #
 # Contents: busybox-static + applet links, /init (tests/vm/init.sh),
 # /dmaadd.ko, /dmaadd (CLI, also /usr/bin/dmaadd), /dmaadd_bench (with -b,
@@ -13,6 +14,9 @@
 # built against a staged install), /tests/* (every executable
 # regular file of testsdir), the extra modules and their dependencies from
 # MODDIR (load order in /etc/dmaadd/modules), /etc/dmaadd/vm.conf.
+# With -r, a tree copied over the root as it is (the files installed from
+# the Debian packages: a dynamically linked /usr/bin/dmaadd with its
+# libraries and loader); /dmaadd then links to its /usr/bin/dmaadd.
 # Needs no root: /dev/console is appended as a hand-written cpio member.
 set -euo pipefail
 
@@ -20,12 +24,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 out='' moddir='' ko='' cli='' testsdir='' mods=vgem prog_timeout=0 insmod_args=
 bench='' example=''
-while getopts "o:m:K:c:t:M:p:a:b:e:" opt; do
+extra_root=
+while getopts "o:m:K:c:t:M:p:a:b:e:r:" opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	m) moddir=$OPTARG ;;
 	K) ko=$OPTARG ;;
 	c) cli=$OPTARG ;;
+	r) extra_root=$OPTARG ;;
 	t) testsdir=$OPTARG ;;
 	M) mods=$OPTARG ;;
 	p) prog_timeout=$OPTARG ;;
@@ -78,6 +84,14 @@ if [ -n "$cli" ] && [ -f "$cli" ]; then
 	install -m 0755 "$cli" "$root/dmaadd"
 	ln -s /dmaadd "$root/usr/bin/dmaadd"
 	is_dynamic "$cli" && warn "$cli is dynamically linked; it will not run in the guest"
+fi
+
+if [ -n "$extra_root" ]; then
+	[ -d "$extra_root" ] || { warn "root tree '$extra_root' not found"; exit 1; }
+	cp -a "$extra_root/." "$root/"
+	if [ -z "$cli" ] && [ -x "$root/usr/bin/dmaadd" ]; then
+		ln -s /usr/bin/dmaadd "$root/dmaadd"
+	fi
 fi
 
 if [ -n "$bench" ]; then
