@@ -9,7 +9,9 @@
 #ifndef __DMAADD_COMPAT_H__
 #define __DMAADD_COMPAT_H__
 
+#include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -81,6 +83,20 @@ static inline int dmaadd_dma_set_max_seg_size(struct device *dev,
 #else
 #define dmaadd_platform_remove_void	remove
 #endif
+
+/*
+ * Since 6.2 the dma-buf core calls an exporter's map_dma_buf, unmap_dma_buf,
+ * vmap and vunmap with the buffer's reservation lock held (importers call
+ * the *_unlocked helpers, which take it); 6.1 holds it for dynamic
+ * importers only. Where the convention holds, lockdep checks our side of
+ * it. Detected by dma_buf_vmap_unlocked(), which came with it.
+ */
+static inline void dmaadd_dmabuf_assert_locked(struct dma_buf *dmabuf)
+{
+#ifdef DMAADD_HAVE_DMABUF_LOCKED_OPS
+	dma_resv_assert_held(dmabuf->resv);
+#endif
+}
 
 /* MODULE_IMPORT_NS() takes a string literal since 6.13. */
 #ifdef DMAADD_IMPORT_NS_STRING

@@ -111,6 +111,7 @@ static struct sg_table *dmaadd_dmabuf_map(struct dma_buf_attachment *attach,
 	struct dmaadd_attachment *a = attach->priv;
 	int ret;
 
+	dmaadd_dmabuf_assert_locked(attach->dmabuf);
 	/*
 	 * The pages are mapped for our own device too, and the DMA-API debug
 	 * code only accepts a second mapping of a cacheline that does no CPU
@@ -138,6 +139,7 @@ static void dmaadd_dmabuf_unmap(struct dma_buf_attachment *attach,
 	struct dmaadd_export *exp = attach->dmabuf->priv;
 	struct dmaadd_attachment *a = attach->priv;
 
+	dmaadd_dmabuf_assert_locked(attach->dmabuf);
 	mutex_lock(&exp->lock);
 	a->mapped = false;
 	mutex_unlock(&exp->lock);
@@ -206,7 +208,7 @@ static int dmaadd_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 	return 0;
 }
 
-/* Called without the reservation lock on 6.1 (dma_buf_mmap_internal). */
+/* Called without the reservation lock, on every kernel (locking convention). */
 static int dmaadd_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	struct dmaadd_export *exp = dmabuf->priv;
@@ -220,6 +222,7 @@ static int dmaadd_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	struct dmaadd_buf *buf = exp->buf;
 	void *vaddr;
 
+	dmaadd_dmabuf_assert_locked(dmabuf);
 	vaddr = vmap(buf->pages, buf->npages, VM_MAP, PAGE_KERNEL);
 	if (!vaddr)
 		return -ENOMEM;
@@ -229,6 +232,7 @@ static int dmaadd_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 
 static void dmaadd_dmabuf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
+	dmaadd_dmabuf_assert_locked(dmabuf);
 	vunmap(map->vaddr);
 }
 
