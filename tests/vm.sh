@@ -14,8 +14,8 @@
 #                                  at a time: 6.1 then 6.12 in one lane,
 #                                  the debug kernel in the other
 #   tests/vm.sh check-host         build, then the host checks alone
-#                                  (library unit tests, W=1 builds and DKMS
-#                                  builds for 6.1 and 6.12, sparse,
+#                                  (library unit tests, W=1, sparse and DKMS
+#                                  builds for 6.1 and 6.12, Debian packages,
 #                                  checkpatch, uapi doc, staged install)
 #   tests/vm.sh check-stock [CONFIG...]
 #                                  check-host, then for each CONFIG (default:
@@ -194,17 +194,19 @@ check)
 	t0=$SECONDS
 	(
 		kind=check-stock
-		lane_run 6.1 DMAADD_KSERIES=6.1 DMAADD_KVER=
-		lane_run 6.12 DMAADD_KSERIES=6.12 DMAADD_KVER=
+		# A kernel with failures must not stop the lane (set -e):
+		# each reports, the closing lines are summed below.
+		lane_run 6.1 DMAADD_KSERIES=6.1 DMAADD_KVER= || true
+		lane_run 6.12 DMAADD_KSERIES=6.12 DMAADD_KVER= || true
 		# The demo from the packages check-host built and installed.
 		env DMAADD_VM_NO_HOST=1 DMAADD_KSERIES=6.1 DMAADD_KVER= \
 			${DMAADD_VM_OUT:+DMAADD_VM_OUT="$out/packages"} \
-			"$0" check-packages 2>&1 | tee "$out/check-packages.log"
-		[ "$jobs" -gt 1 ] || { kind=check-debug; lane_run debug; }
+			"$0" check-packages 2>&1 | tee "$out/check-packages.log" || true
+		[ "$jobs" -gt 1 ] || { kind=check-debug; lane_run debug || true; }
 	) &
 	lane1=$!
 	if [ "$jobs" -gt 1 ]; then
-		( kind=check-debug; lane_run debug ) &
+		( kind=check-debug; lane_run debug || true ) &
 		lane2=$!
 		wait "$lane2" || true
 	fi
@@ -485,9 +487,26 @@ if [ "$mode" = check ] && [ "${DMAADD_VM_NO_HOST:-0}" != 1 ]; then
 	: >"$sparse_log"
 	if bash "$here/vm/deps.sh" sparse >>"$sparse_log" 2>&1; then
 		build_copy "sparse (C=2)" "$kdir" "$sparse_log" C=2
+		# ... and against the other series' headers.
+		if [ -n "${other_kver:-}" ]; then
+			: >"$out/sparse-$other.log"
+			build_copy "sparse (C=2) for $other_kver" \
+				"/usr/src/linux-headers-$other_kver" \
+				"$out/sparse-$other.log" C=2
+		fi
 	else
 		host_result "sparse (C=2)" fail "cannot install sparse: $sparse_log"
 	fi
+	# The library and the tools need no libdrm-dev (only the tests do).
+	nodrm=$(mktemp -d "${TMPDIR:-/tmp}/dmaadd-nodrm.XXXXXX")
+	if make -C userspace BUILD="$nodrm" LIBDRM_INC=/nonexistent lib tool bench \
+		>"$out/no-libdrm.log" 2>&1 </dev/null && [ -x "$nodrm/dmaadd" ]; then
+		host_result "make userspace without libdrm-dev" pass
+	else
+		host_result "make userspace without libdrm-dev" fail "$out/no-libdrm.log"
+		tail -n 20 "$out/no-libdrm.log"
+	fi
+	rm -rf "$nodrm"
 	if tests/checkpatch.sh >"$out/checkpatch.log" 2>&1 </dev/null &&
 	   ! grep -qE '(ERROR|WARNING|CHECK):' "$out/checkpatch.log"; then
 		host_result "checkpatch --strict" pass
@@ -518,7 +537,7 @@ if [ "$mode" = check ] && [ "${DMAADD_VM_NO_HOST:-0}" != 1 ]; then
 			tail -n 20 "$out/check-dkms-$other.log"
 		fi
 	fi
-	echo "host: $host_pass passed, $host_fail failed (library unit tests, W=1 builds and dkms for 6.1 and 6.12, sparse, checkpatch, uapi doc and man pages, install, Debian packages)"
+	echo "host: $host_pass passed, $host_fail failed (library unit tests, W=1 builds, sparse and dkms for 6.1 and 6.12, checkpatch, uapi doc and man pages, install, Debian packages)"
 	total_pass=$((total_pass + host_pass))
 	total_fail=$((total_fail + host_fail))
 fi
@@ -634,6 +653,20 @@ run_guest() {
 	qemu_pid=
 	elapsed=$((SECONDS - start))
 	touch "$dir/kernel.log" "$dir/tests.log"
+}
+
+# tcg_int3_oops DIR: the guest died of an "Oops: int3" in which no dmaadd
+# code appears. The kernel patches its text with int3 breakpoints
+# (text_poke_bp(): a tracepoint's static key, flipped for instance when
+# tracing starts and hooks sched_wakeup), and QEMU's multi-threaded TCG
+# can run the breakpoint on another vCPU after it was removed: the trap
+# finds no patch in progress and oopses (seen in ttwu_do_activate() while
+# trace_test enabled its events). An emulator race, not a driver bug: the
+# config boots again, once, and says so.
+tcg_int3_oops() {
+	local log=$1/kernel.log
+	tr -d '\r' <"$log" | grep -aq 'Oops: int3' || return 1
+	! tr -d '\r' <"$log" | sed -n '/Oops: int3/,/end trace/p' | grep -aq '\[dmaadd\]'
 }
 
 # Show the guest's ttyS1 output without markers (demo, bench).
@@ -764,9 +797,22 @@ fi
 
 for cfg in "${configs[@]}"; do
 	echo "$label$cfg: booting ..."
+	int3_retried=0
 	for attempt in $(seq 1 "$boot_attempts"); do
 		run_guest "$cfg" "$mode"
-		[ "$boot_hung" = 1 ] || break
+		if [ "$boot_hung" != 1 ]; then
+			if [ "$int3_retried" = 0 ] && [ "$attempt" -lt "$boot_attempts" ] &&
+			   tcg_int3_oops "$out/$cfg"; then
+				int3_retried=1
+				rm -rf "$out/$cfg.tcg-int3"
+				mv "$out/$cfg" "$out/$cfg.tcg-int3"
+				echo "$label$cfg: the guest died of an int3 trap outside dmaadd" \
+				     "(TCG and kernel text patching; $out/$cfg.tcg-int3/kernel.log);" \
+				     "booting again, once"
+				continue
+			fi
+			break
+		fi
 		rm -rf "$out/$cfg.boot-hang-$attempt"
 		mv "$out/$cfg" "$out/$cfg.boot-hang-$attempt"
 		echo "$label$cfg: the guest did not reach /init within $boot_timeout_s s" \

@@ -228,6 +228,11 @@ demo)
 		run dmaadd-info /dmaadd info
 		run dmaadd-demo /dmaadd demo
 		[ -x /add ] && run example-add /add
+		# Installed from the packages (check-packages): `dmaadd bench`
+		# finds dmaadd_bench next to itself.
+		if [ -L /dmaadd ] && [ -x /usr/bin/dmaadd_bench ]; then
+			run dmaadd-bench-installed /dmaadd bench --sizes 4K --time 50
+		fi
 	fi
 	;;
 bench)
