@@ -2,10 +2,17 @@
 /*
  * The tracepoints: events/dmaadd/dmaadd_job_{submit,start,complete,fault}.
  *
- * Each test records into its own tracefs instance, so that it neither
- * sees nor disturbs what anyone else traces, and reads the events of its
- * own jobs back from the instance's "trace" file, which merges the CPUs'
- * buffers in time order.
+ * The program records into a tracefs instance of its own, so that it
+ * neither sees nor disturbs what anyone else traces; each test empties
+ * it, then reads the events of its own jobs back from the instance's
+ * "trace" file, which merges the CPUs' buffers in time order.
+ *
+ * The events are switched on once, before the first job, and off at the
+ * end: switching a tracepoint on or off patches kernel text (its static
+ * key and static call, and the sched_wakeup hook that records task
+ * names), and under QEMU's multi-threaded TCG another vCPU running a patch
+ * site mid-patch dies of an int3 trap (seen on 6.12 in
+ * dmaadd_job_complete() and ttwu_do_activate() while jobs completed).
  */
 #include "dmaadd_test.h"	/* first: it defines _GNU_SOURCE */
 
@@ -69,6 +76,51 @@ static int write_file(const char *dir, const char *name, const char *value)
 	return write_str(path, value);
 }
 
+/* Opening "trace" with O_TRUNC empties the instance's buffers. */
+static int clear_trace(const char *inst)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/trace", inst);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static char trace_inst[128];	/* "" if there is no tracing */
+static pid_t trace_pid;
+
+__attribute__((constructor)) static void trace_on(void)
+{
+	const char *dir = tracefs();
+
+	if (!dir)
+		return;
+	snprintf(trace_inst, sizeof(trace_inst),
+		 "%s/instances/dmaadd_test_%d", dir, getpid());
+	if (mkdir(trace_inst, 0700)) {
+		trace_inst[0] = '\0';
+		return;
+	}
+	trace_pid = getpid();
+	if (write_file(trace_inst, "events/dmaadd/enable", "1")) {
+		rmdir(trace_inst);
+		trace_inst[0] = '\0';
+	}
+}
+
+/* Once, in the harness's own process (tests end with _exit()). */
+__attribute__((destructor)) static void trace_off(void)
+{
+	if (!trace_inst[0] || getpid() != trace_pid)
+		return;
+	write_file(trace_inst, "events/dmaadd/enable", "0");
+	rmdir(trace_inst);
+}
+
 /* The instance's trace so far, as one string in self->text. */
 static int read_trace(const char *inst, char *text)
 {
@@ -77,20 +129,15 @@ static int read_trace(const char *inst, char *text)
 
 FIXTURE_SETUP(trace)
 {
-	const char *dir;
-
 	self->vgem = -1;
 	self->inst[0] = '\0';
 	self->text = NULL;
 	dmaadd_fixture_open(variant->backend);
-	dir = tracefs();
-	if (!dir)
-		SKIP_SETUP("no tracefs");
-	snprintf(self->inst, sizeof(self->inst), "%s/instances/dmaadd_test_%d",
-		 dir, getpid());
-	ASSERT_EQ(0, mkdir(self->inst, 0700));
-	if (write_file(self->inst, "events/dmaadd/enable", "1"))
-		SKIP_SETUP("no dmaadd events in %s", self->inst);
+	if (!trace_inst[0])
+		SKIP_SETUP("no tracefs, or no dmaadd events in it");
+	snprintf(self->inst, sizeof(self->inst), "%s", trace_inst);
+	/* What earlier tests recorded goes. */
+	ASSERT_EQ(0, clear_trace(self->inst));
 	self->text = malloc(TRACE_MAX);
 	ASSERT_NE(NULL, self->text);
 	test_buf_create(N * ELEM_SIZE, &self->a);
@@ -102,10 +149,6 @@ FIXTURE_SETUP(trace)
 
 FIXTURE_TEARDOWN(trace)
 {
-	if (self->inst[0]) {
-		write_file(self->inst, "events/dmaadd/enable", "0");
-		rmdir(self->inst);
-	}
 	free(self->text);
 	if (self->vgem >= 0)
 		close(self->vgem);

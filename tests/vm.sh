@@ -655,18 +655,19 @@ run_guest() {
 	touch "$dir/kernel.log" "$dir/tests.log"
 }
 
-# tcg_int3_oops DIR: the guest died of an "Oops: int3" in which no dmaadd
-# code appears. The kernel patches its text with int3 breakpoints
-# (text_poke_bp(): a tracepoint's static key, flipped for instance when
-# tracing starts and hooks sched_wakeup), and QEMU's multi-threaded TCG
-# can run the breakpoint on another vCPU after it was removed: the trap
-# finds no patch in progress and oopses (seen in ttwu_do_activate() while
-# trace_test enabled its events). An emulator race, not a driver bug: the
-# config boots again, once, and says so.
+# tcg_int3_oops DIR: the guest died of an "Oops: int3". The kernel patches
+# its text with int3 breakpoints (text_poke_bp(): a tracepoint's static
+# key and static call, flipped when tracing starts or stops, and the
+# sched_wakeup hook that records task names), and QEMU's multi-threaded
+# TCG can run the breakpoint on another vCPU after it was removed: the
+# trap finds no patch in progress and oopses (seen on 6.12 while
+# trace_test switched its events: in ttwu_do_activate(), and in
+# dmaadd_job_complete() at its tracepoint). Nothing else in the guest
+# executes int3 (dmaadd has no kprobes; BUG and WARN are ud2): an
+# emulator race, not a driver bug. The config boots again, once, and says
+# so; trace_test now switches tracing only at its start and end.
 tcg_int3_oops() {
-	local log=$1/kernel.log
-	tr -d '\r' <"$log" | grep -aq 'Oops: int3' || return 1
-	! tr -d '\r' <"$log" | sed -n '/Oops: int3/,/end trace/p' | grep -aq '\[dmaadd\]'
+	tr -d '\r' <"$1/kernel.log" | grep -aq 'Oops: int3'
 }
 
 # Show the guest's ttyS1 output without markers (demo, bench).
@@ -806,7 +807,7 @@ for cfg in "${configs[@]}"; do
 				int3_retried=1
 				rm -rf "$out/$cfg.tcg-int3"
 				mv "$out/$cfg" "$out/$cfg.tcg-int3"
-				echo "$label$cfg: the guest died of an int3 trap outside dmaadd" \
+				echo "$label$cfg: the guest died of an int3 trap" \
 				     "(TCG and kernel text patching; $out/$cfg.tcg-int3/kernel.log);" \
 				     "booting again, once"
 				continue
