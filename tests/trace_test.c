@@ -106,6 +106,12 @@ __attribute__((constructor)) static void trace_on(void)
 		return;
 	}
 	trace_pid = getpid();
+	/*
+	 * No task names: recording them hooks sched_wakeup and sched_switch,
+	 * which patches the scheduler's text while the other vCPU runs it
+	 * (the int3 seen in ttwu_do_activate()). The tests do not read them.
+	 */
+	write_file(trace_inst, "options/record-cmd", "0");
 	if (write_file(trace_inst, "events/dmaadd/enable", "1")) {
 		rmdir(trace_inst);
 		trace_inst[0] = '\0';
