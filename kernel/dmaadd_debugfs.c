@@ -10,6 +10,9 @@
  *                (handle, kind, length, CPU pages, DMA segments, refs)
  *  inject_fault  write n: the n-th descriptor the engine reads from now
  *                on faults (a test hook; 0 cancels)
+ *  inline_max    largest job (output bytes) the engine runs in the
+ *                submitter's context when idle, 65536 by default; 0: every
+ *                job goes to the engine's thread (see dmaadd_engine_kick())
  *
  * debugfs is root's alone, and none of these files shows an address.
  *
@@ -18,6 +21,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/xarray.h>
 
 #include <linux/dmaadd.h>
@@ -46,6 +50,8 @@ static int dmaadd_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "jobs_on_device %d\n", atomic_read(&ddev->active));
 	seq_printf(m, "buffers_alive %d\n", atomic_read(&ddev->stats.bufs));
 	seq_printf(m, "files_alive %d\n", atomic_read(&ddev->stats.files));
+	seq_printf(m, "jobs_inline %llu\n",
+		   dmaadd_engine_inline_runs(ddev->engine));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dmaadd_stats);
@@ -114,6 +120,26 @@ static int dmaadd_inject_fault_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(dmaadd_inject_fault_fops, NULL,
 			 dmaadd_inject_fault_set, "%llu\n");
 
+static int dmaadd_inline_max_get(void *data, u64 *val)
+{
+	struct dmaadd_device *ddev = data;
+
+	*val = dmaadd_engine_inline_max(ddev->engine);
+	return 0;
+}
+
+static int dmaadd_inline_max_set(void *data, u64 val)
+{
+	struct dmaadd_device *ddev = data;
+
+	if (val > SZ_1M)
+		return -EINVAL;
+	dmaadd_engine_set_inline_max(ddev->engine, val);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(dmaadd_inline_max_fops, dmaadd_inline_max_get,
+			 dmaadd_inline_max_set, "%llu\n");
+
 void dmaadd_debugfs_add_device(struct dmaadd_device *ddev)
 {
 	struct dentry *dir;
@@ -125,6 +151,8 @@ void dmaadd_debugfs_add_device(struct dmaadd_device *ddev)
 	debugfs_create_file("clients", 0400, dir, ddev, &dmaadd_clients_fops);
 	debugfs_create_file_unsafe("inject_fault", 0200, dir, ddev,
 				   &dmaadd_inject_fault_fops);
+	debugfs_create_file_unsafe("inline_max", 0600, dir, ddev,
+				   &dmaadd_inline_max_fops);
 	ddev->debugfs = dir;
 }
 

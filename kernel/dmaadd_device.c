@@ -183,7 +183,9 @@ static void dmaadd_device_irq(void *data, const struct dmaadd_engine_done *done,
  * @n: how many, at most DMAADD_DEVICE_RING_MAX
  *
  * The jobs join the device queue and the engine's ring in one go, with one
- * doorbell wake-up. Never sleeps.
+ * doorbell. Never sleeps, but small jobs may complete before this returns
+ * (dmaadd_engine_kick()): the caller must not hold a lock their completion
+ * takes (queue_lock, a fence's lock).
  *
  * Return: the number of jobs rung, fewer than @n when the ring filled up.
  */
@@ -221,6 +223,9 @@ unsigned int dmaadd_device_queue(struct dmaadd_device *ddev,
 	if (k)
 		WARN_ON(dmaadd_engine_doorbell(ddev->engine, descs, k));
 	spin_unlock(&ddev->queue_lock);
+	/* Outside queue_lock: the completion "interrupt" may come right here. */
+	if (k)
+		dmaadd_engine_kick(ddev->engine);
 	dma_fence_end_signalling(cookie);
 	return k;
 }

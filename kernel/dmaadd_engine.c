@@ -28,6 +28,12 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
+#ifdef CONFIG_X86_64
+#include <asm/cpufeature.h>
+#include <asm/fpu/api.h>
+#include <asm/simd.h>
+#endif
+
 #include "dmaadd_compat.h"
 #include "dmaadd_engine.h"
 #include "dmaadd_hw.h"
@@ -37,6 +43,7 @@
 #define DMAADD_ENGINE_BURST	32	/* descriptors taken off the ring at once */
 #define DMAADD_ENGINE_IRQ_BYTES	SZ_64K	/* output moved before an interrupt */
 #define DMAADD_TLB_SIZE		16	/* translations the engine caches */
+#define DMAADD_INLINE_DEFAULT	SZ_64K	/* see dmaadd_engine_kick() */
 
 /*
  * Where the engine is in one operand: its segment table, walked in order.
@@ -64,12 +71,22 @@ struct dmaadd_tlb_entry {
 struct dmaadd_engine {
 	struct device *dev;
 	struct task_struct *thread;
-	wait_queue_head_t wq;
+	wait_queue_head_t wq;	/* the thread's and dmaadd_engine_stop()'s */
 
-	spinlock_t ring_lock;	/* protects ring, head, tail */
+	spinlock_t ring_lock;	/* protects ring, head, tail, busy, stopped */
 	dma_addr_t ring[DMAADD_RING_SIZE];
 	unsigned int head;	/* next entry the engine reads */
 	unsigned int tail;	/* next entry the driver writes */
+	/*
+	 * Someone runs descriptors: the thread, or a caller of
+	 * dmaadd_engine_kick(). Only its owner moves @head and uses @tlb, so
+	 * the engine runs one descriptor at a time, in ring order, whoever
+	 * runs it.
+	 */
+	bool busy;
+	bool stopped;		/* dmaadd_engine_stop(): run nothing more */
+	u32 inline_max;		/* bytes; see dmaadd_engine_kick() */
+	atomic64_t inline_runs;	/* descriptors a kick ran */
 
 	dmaadd_engine_irq_t irq;
 	void *irq_data;
@@ -78,6 +95,7 @@ struct dmaadd_engine {
 
 	struct dmaadd_tlb_entry tlb[DMAADD_TLB_SIZE];
 	unsigned long tlb_gen;	/* 0 is never valid */
+	int simd;		/* enum dmaadd_simd */
 };
 
 static struct iommu_domain *dmaadd_engine_domain(struct dmaadd_engine *eng)
@@ -294,7 +312,7 @@ static int dmaadd_engine_probe(struct dmaadd_engine *eng,
 			return n;
 		dmaadd_cursor_advance(&cur, n);
 		len -= n;
-		if (!(len & (SZ_4M - 1)))
+		if (len && !(len & (SZ_4M - 1)))
 			cond_resched();
 	}
 	return 0;
@@ -348,6 +366,140 @@ static void dmaadd_add_i32(void *c, const void *a, const void *b, size_t n)
 			      get_unaligned((const u32 *)b), (u32 *)c);
 }
 
+/*
+ * The engine's datapath at memory speed: the CPU's vector unit, 64 (SSE2)
+ * or 128 (AVX2) bytes per step, between kernel_fpu_begin() and
+ * kernel_fpu_end(). paddd is exact modular int32 addition, as the scalar
+ * lanes are. Chosen once per engine by CPU feature; used for jobs of a page
+ * or more where may_use_simd() (a smaller job would pay more for the FPU
+ * state than it saves), the scalar lanes otherwise and on other
+ * architectures.
+ */
+enum dmaadd_simd {
+	DMAADD_SIMD_NONE,
+	DMAADD_SIMD_SSE2,
+	DMAADD_SIMD_AVX2,
+};
+
+#define DMAADD_SIMD_MIN		PAGE_SIZE	/* bytes of output */
+#define DMAADD_SIMD_SECTION	SZ_64K	/* output per kernel_fpu_begin() */
+
+#ifdef CONFIG_X86_64
+static enum dmaadd_simd dmaadd_simd_best(void)
+{
+	if (boot_cpu_has(X86_FEATURE_AVX2) &&
+	    cpu_has_xfeatures(XFEATURE_MASK_SSE | XFEATURE_MASK_YMM, NULL))
+		return DMAADD_SIMD_AVX2;
+	if (boot_cpu_has(X86_FEATURE_XMM2))
+		return DMAADD_SIMD_SSE2;
+	return DMAADD_SIMD_NONE;
+}
+
+/* @n int32s in 16-element steps; returns the elements done. */
+static size_t dmaadd_add_i32_sse2(void *c, const void *a, const void *b,
+				  size_t n)
+{
+	size_t done;
+
+	for (done = 0; n - done >= 16; done += 16) {
+		asm volatile("movdqu   (%[a]), %%xmm0\n\t"
+			     "movdqu 16(%[a]), %%xmm1\n\t"
+			     "movdqu 32(%[a]), %%xmm2\n\t"
+			     "movdqu 48(%[a]), %%xmm3\n\t"
+			     "movdqu   (%[b]), %%xmm4\n\t"
+			     "movdqu 16(%[b]), %%xmm5\n\t"
+			     "movdqu 32(%[b]), %%xmm6\n\t"
+			     "movdqu 48(%[b]), %%xmm7\n\t"
+			     "paddd %%xmm4, %%xmm0\n\t"
+			     "paddd %%xmm5, %%xmm1\n\t"
+			     "paddd %%xmm6, %%xmm2\n\t"
+			     "paddd %%xmm7, %%xmm3\n\t"
+			     "movdqu %%xmm0,   (%[c])\n\t"
+			     "movdqu %%xmm1, 16(%[c])\n\t"
+			     "movdqu %%xmm2, 32(%[c])\n\t"
+			     "movdqu %%xmm3, 48(%[c])\n\t"
+			     : : [a] "r" (a + 4 * done), [b] "r" (b + 4 * done),
+				 [c] "r" (c + 4 * done)
+			     : "memory");
+	}
+	return done;
+}
+
+/* @n int32s in 32-element steps; returns the elements done. */
+static size_t dmaadd_add_i32_avx2(void *c, const void *a, const void *b,
+				  size_t n)
+{
+	size_t done;
+
+	for (done = 0; n - done >= 32; done += 32) {
+		asm volatile("vmovdqu   (%[a]), %%ymm0\n\t"
+			     "vmovdqu 32(%[a]), %%ymm1\n\t"
+			     "vmovdqu 64(%[a]), %%ymm2\n\t"
+			     "vmovdqu 96(%[a]), %%ymm3\n\t"
+			     "vpaddd   (%[b]), %%ymm0, %%ymm0\n\t"
+			     "vpaddd 32(%[b]), %%ymm1, %%ymm1\n\t"
+			     "vpaddd 64(%[b]), %%ymm2, %%ymm2\n\t"
+			     "vpaddd 96(%[b]), %%ymm3, %%ymm3\n\t"
+			     "vmovdqu %%ymm0,   (%[c])\n\t"
+			     "vmovdqu %%ymm1, 32(%[c])\n\t"
+			     "vmovdqu %%ymm2, 64(%[c])\n\t"
+			     "vmovdqu %%ymm3, 96(%[c])\n\t"
+			     : : [a] "r" (a + 4 * done), [b] "r" (b + 4 * done),
+				 [c] "r" (c + 4 * done)
+			     : "memory");
+	}
+	return done;
+}
+
+static bool dmaadd_simd_begin(enum dmaadd_simd simd)
+{
+	if (simd == DMAADD_SIMD_NONE || !may_use_simd())
+		return false;
+	kernel_fpu_begin();
+	return true;
+}
+
+static void dmaadd_simd_end(enum dmaadd_simd simd)
+{
+	if (simd == DMAADD_SIMD_AVX2)
+		asm volatile("vzeroupper" ::: "memory");
+	kernel_fpu_end();
+}
+
+/* c = a + b with @simd, between dmaadd_simd_begin() and _end(). */
+static void dmaadd_add_i32_simd(void *c, const void *a, const void *b,
+				size_t n, enum dmaadd_simd simd)
+{
+	size_t done = 0;
+
+	if (simd == DMAADD_SIMD_AVX2)
+		done = dmaadd_add_i32_avx2(c, a, b, n);
+	else if (simd == DMAADD_SIMD_SSE2)
+		done = dmaadd_add_i32_sse2(c, a, b, n);
+	dmaadd_add_i32(c + 4 * done, a + 4 * done, b + 4 * done, n - done);
+}
+#else
+static enum dmaadd_simd dmaadd_simd_best(void)
+{
+	return DMAADD_SIMD_NONE;
+}
+
+static bool dmaadd_simd_begin(enum dmaadd_simd simd)
+{
+	return false;
+}
+
+static void dmaadd_simd_end(enum dmaadd_simd simd)
+{
+}
+
+static void dmaadd_add_i32_simd(void *c, const void *a, const void *b,
+				size_t n, enum dmaadd_simd simd)
+{
+	dmaadd_add_i32(c, a, b, n);
+}
+#endif
+
 /* Byte-wise transfer for an element that straddles two pages or segments. */
 static int dmaadd_cursor_copy(struct dmaadd_engine *eng,
 			      struct iommu_domain *dom,
@@ -380,11 +532,15 @@ static int dmaadd_engine_compute(struct dmaadd_engine *eng,
 				 struct iommu_domain *dom,
 				 const struct dmaadd_hw_desc *desc, u64 len)
 {
+	enum dmaadd_simd simd = len >= DMAADD_SIMD_MIN ? eng->simd :
+							  DMAADD_SIMD_NONE;
 	struct dmaadd_cursor cur[DMAADD_HW_NR_OPS];
 	void *va[DMAADD_HW_NR_OPS];
+	u64 section = 0;
+	bool fpu = false;
 	long got;
 	u64 n;
-	int i, ret;
+	int i, ret = 0;
 
 	for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
 		ret = dmaadd_cursor_init(eng, dom, &desc->op[i], &cur[i]);
@@ -395,14 +551,33 @@ static int dmaadd_engine_compute(struct dmaadd_engine *eng,
 		n = len;
 		for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
 			got = dmaadd_cursor_map(eng, dom, &cur[i], n, &va[i]);
-			if (got < 0)
-				return got;
+			if (got < 0) {
+				ret = got;
+				goto out;
+			}
 			n = got;
 		}
 		n = round_down(n, DMAADD_ELEM_SIZE);
 		if (n) {
-			dmaadd_add_i32(va[DMAADD_HW_OP_C], va[DMAADD_HW_OP_A],
-				       va[DMAADD_HW_OP_B], n / DMAADD_ELEM_SIZE);
+			/* Preemption is off in a section: keep them short. */
+			if (!fpu && simd)
+				fpu = dmaadd_simd_begin(simd);
+			if (fpu)
+				dmaadd_add_i32_simd(va[DMAADD_HW_OP_C],
+						    va[DMAADD_HW_OP_A],
+						    va[DMAADD_HW_OP_B],
+						    n / DMAADD_ELEM_SIZE, simd);
+			else
+				dmaadd_add_i32(va[DMAADD_HW_OP_C],
+					       va[DMAADD_HW_OP_A],
+					       va[DMAADD_HW_OP_B],
+					       n / DMAADD_ELEM_SIZE);
+			section += n;
+			if (fpu && section >= DMAADD_SIMD_SECTION) {
+				dmaadd_simd_end(simd);
+				fpu = false;
+				section = 0;
+			}
 			for (i = 0; i < DMAADD_HW_NR_OPS; i++)
 				dmaadd_cursor_advance(&cur[i], n);
 		} else {
@@ -416,18 +591,27 @@ static int dmaadd_engine_compute(struct dmaadd_engine *eng,
 							 &cur[DMAADD_HW_OP_B],
 							 (u8 *)&y, n, false);
 			if (ret)
-				return ret;
+				goto out;
 			x += y;
 			ret = dmaadd_cursor_copy(eng, dom, &cur[DMAADD_HW_OP_C],
 						 (u8 *)&x, n, true);
 			if (ret)
-				return ret;
+				goto out;
 		}
 		len -= n;
-		if (!(len & (SZ_1M - 1)))
+		if (len && !(len & (SZ_1M - 1))) {
+			if (fpu) {
+				dmaadd_simd_end(simd);
+				fpu = false;
+				section = 0;
+			}
 			cond_resched();
+		}
 	}
-	return 0;
+out:
+	if (fpu)
+		dmaadd_simd_end(simd);
+	return ret;
 }
 
 /* Run one descriptor; @len is set to the bytes it wrote, if any. */
@@ -503,9 +687,43 @@ static unsigned int dmaadd_engine_pop(struct dmaadd_engine *eng,
 	return n;
 }
 
-static bool dmaadd_engine_pending(struct dmaadd_engine *eng)
+/*
+ * Become the engine's owner if it has none; a doorbell rung while someone
+ * owns it is that owner's to run.
+ */
+static bool dmaadd_engine_claim(struct dmaadd_engine *eng)
 {
-	return READ_ONCE(eng->head) != READ_ONCE(eng->tail);
+	bool claimed = false;
+
+	spin_lock(&eng->ring_lock);
+	if (!eng->busy && !eng->stopped) {
+		eng->busy = true;
+		claimed = true;
+	}
+	spin_unlock(&eng->ring_lock);
+	return claimed;
+}
+
+/*
+ * Stop owning the engine, after the owner's last "interrupt": the next
+ * owner's reports must come after its. Return: descriptors are waiting.
+ */
+static bool dmaadd_engine_release(struct dmaadd_engine *eng)
+{
+	bool left;
+
+	spin_lock(&eng->ring_lock);
+	eng->busy = false;
+	left = eng->head != eng->tail;
+	spin_unlock(&eng->ring_lock);
+	return left;
+}
+
+/* Descriptors nobody runs. */
+static bool dmaadd_engine_unowned_work(struct dmaadd_engine *eng)
+{
+	return !READ_ONCE(eng->busy) &&
+	       READ_ONCE(eng->head) != READ_ONCE(eng->tail);
 }
 
 static int dmaadd_engine_thread(void *data)
@@ -517,11 +735,16 @@ static int dmaadd_engine_thread(void *data)
 	unsigned int i, n, nr_done;
 	u64 bytes, len;
 
-	while (!kthread_should_stop()) {
+	for (;;) {
 		bool cookie;
 
 		wait_event_idle(eng->wq,
-				dmaadd_engine_pending(eng) || kthread_should_stop());
+				dmaadd_engine_unowned_work(eng) ||
+				kthread_should_stop());
+		if (kthread_should_stop())
+			break;
+		if (!dmaadd_engine_claim(eng))
+			continue;
 		/*
 		 * Every job fence waits for what follows: lockdep checks that
 		 * none of it allocates or takes a lock that is held while
@@ -548,17 +771,135 @@ static int dmaadd_engine_thread(void *data)
 					dmaadd_engine_irq(eng, done, nr_done);
 					nr_done = 0;
 					bytes = 0;
+					cond_resched();
 				}
 			}
 			if (i < n)
 				break;
 		}
-		/* The ring ran empty. */
+		/* The ring ran empty, or the engine stops. */
 		if (nr_done)
 			dmaadd_engine_irq(eng, done, nr_done);
 		dma_fence_end_signalling(cookie);
+		/* A doorbell since the last pop: the next round takes it. */
+		dmaadd_engine_release(eng);
 	}
 	return 0;
+}
+
+/*
+ * The bytes the descriptor at @addr writes, as the engine reads it; 0 if
+ * it would not run (the engine then reports it as it runs it).
+ */
+static u64 dmaadd_engine_desc_bytes(struct dmaadd_engine *eng,
+				    struct iommu_domain *dom, dma_addr_t addr)
+{
+	const struct dmaadd_hw_desc *p = dmaadd_engine_obj(eng, dom, addr,
+							   sizeof(*p));
+	u64 len;
+
+	if (!p || check_mul_overflow(le64_to_cpu(READ_ONCE(p->count)),
+				     (u64)DMAADD_ELEM_SIZE, &len))
+		return 0;
+	return len;
+}
+
+/*
+ * Run, in the caller's context, the small descriptors at the head of the
+ * ring: one "interrupt" worth at most, up to the first descriptor larger
+ * than inline_max. The caller owns the engine; what is left is the
+ * thread's.
+ */
+static void dmaadd_engine_run_inline(struct dmaadd_engine *eng, u32 max)
+{
+	struct dmaadd_engine_done done[DMAADD_ENGINE_IRQ_MAX];
+	struct iommu_domain *dom = dmaadd_engine_domain(eng);
+	unsigned int nr_done = 0;
+	u64 bytes = 0, len;
+	bool cookie, left;
+	dma_addr_t desc;
+
+	cookie = dma_fence_begin_signalling();
+	while (nr_done < ARRAY_SIZE(done) && bytes < DMAADD_ENGINE_IRQ_BYTES) {
+		/* Only the owner moves head: peek, run, then consume. */
+		spin_lock(&eng->ring_lock);
+		left = eng->head != eng->tail && !eng->stopped;
+		if (left)
+			desc = eng->ring[eng->head % DMAADD_RING_SIZE];
+		spin_unlock(&eng->ring_lock);
+		if (!left || dmaadd_engine_desc_bytes(eng, dom, desc) > max)
+			break;
+		len = 0;
+		done[nr_done].desc = desc;
+		done[nr_done].status = dmaadd_engine_run(eng, dom, desc, &len);
+		atomic64_inc(&eng->inline_runs);
+		nr_done++;
+		bytes += len;
+		spin_lock(&eng->ring_lock);
+		eng->head++;
+		spin_unlock(&eng->ring_lock);
+	}
+	if (nr_done)
+		dmaadd_engine_irq(eng, done, nr_done);
+	dma_fence_end_signalling(cookie);
+
+	/* The thread takes what is left; a stop waits for the owner. */
+	if (dmaadd_engine_release(eng) || READ_ONCE(eng->stopped))
+		wake_up_all(&eng->wq);
+}
+
+/**
+ * dmaadd_engine_kick() - let the engine start on what was rung
+ * @eng: the engine
+ *
+ * Called after dmaadd_engine_doorbell(), without any lock the completion
+ * "interrupt" takes. If the engine is running it finds the new descriptors
+ * on its own. If it is idle and the descriptor at the head of the ring is
+ * small (inline_max bytes of output or less, 64 KiB by default, see
+ * dmaadd_engine_set_inline_max()), the caller runs the small ones itself,
+ * up to one "interrupt" worth, and raises that interrupt itself: those
+ * jobs have completed when this returns. Otherwise, and for what is
+ * left, the engine's thread is woken.
+ *
+ * This is the emulation's stand-in for a doorbell that costs no wake-up:
+ * handing a one-page job to a sleeping thread costs two scheduler
+ * wake-ups (the thread's, then the waiter's), each an IPI, far more than
+ * the job. The engine is the same either way: one owner at a time runs
+ * descriptors in ring order, through device addresses only.
+ *
+ * Context: process context; may run jobs and signal their fences.
+ */
+void dmaadd_engine_kick(struct dmaadd_engine *eng)
+{
+	u32 max = READ_ONCE(eng->inline_max);
+
+	if (max && dmaadd_engine_claim(eng))
+		dmaadd_engine_run_inline(eng, max);
+	else
+		wake_up(&eng->wq);
+}
+
+/**
+ * dmaadd_engine_set_inline_max() - largest job dmaadd_engine_kick() runs
+ * @eng: the engine
+ * @bytes: output bytes; 0: every job goes to the engine's thread
+ *
+ * A debugfs knob; the test suite runs one device each way.
+ */
+void dmaadd_engine_set_inline_max(struct dmaadd_engine *eng, u32 bytes)
+{
+	WRITE_ONCE(eng->inline_max, bytes);
+}
+
+u32 dmaadd_engine_inline_max(struct dmaadd_engine *eng)
+{
+	return READ_ONCE(eng->inline_max);
+}
+
+/* Descriptors run by dmaadd_engine_kick() so far, for debugfs. */
+u64 dmaadd_engine_inline_runs(struct dmaadd_engine *eng)
+{
+	return atomic64_read(&eng->inline_runs);
 }
 
 /**
@@ -588,6 +929,9 @@ unsigned int dmaadd_engine_ring_space(struct dmaadd_engine *eng)
  * @n: how many; the ring must have room for them (see
  *	dmaadd_engine_ring_space())
  *
+ * The engine starts on them at dmaadd_engine_kick() at the latest, which
+ * the caller calls once it has dropped its locks.
+ *
  * Return: 0, or -EBUSY (and nothing rung) when the ring has no room.
  */
 int dmaadd_engine_doorbell(struct dmaadd_engine *eng, const dma_addr_t *descs,
@@ -603,8 +947,6 @@ int dmaadd_engine_doorbell(struct dmaadd_engine *eng, const dma_addr_t *descs,
 	for (i = 0; i < n; i++)
 		eng->ring[eng->tail++ % DMAADD_RING_SIZE] = descs[i];
 	spin_unlock(&eng->ring_lock);
-	/* One wake-up for the lot. */
-	wake_up(&eng->wq);
 	return 0;
 }
 
@@ -621,6 +963,16 @@ int dmaadd_engine_doorbell(struct dmaadd_engine *eng, const dma_addr_t *descs,
 void dmaadd_engine_inject_fault(struct dmaadd_engine *eng, unsigned int nth)
 {
 	atomic_set(&eng->fault_in, nth);
+}
+
+static bool dmaadd_engine_busy(struct dmaadd_engine *eng)
+{
+	bool busy;
+
+	spin_lock(&eng->ring_lock);
+	busy = eng->busy;
+	spin_unlock(&eng->ring_lock);
+	return busy;
 }
 
 bool dmaadd_engine_ring_full(struct dmaadd_engine *eng)
@@ -642,6 +994,8 @@ struct dmaadd_engine *dmaadd_engine_create(struct device *dev,
 
 	eng->dev = dev;
 	eng->tlb_gen = 1;
+	eng->inline_max = DMAADD_INLINE_DEFAULT;
+	eng->simd = dmaadd_simd_best();
 	eng->irq = irq;
 	eng->irq_data = irq_data;
 	spin_lock_init(&eng->ring_lock);
@@ -660,15 +1014,20 @@ struct dmaadd_engine *dmaadd_engine_create(struct device *dev,
  * dmaadd_engine_stop() - stop the engine, as a device going away does
  * @eng: the engine
  *
- * The descriptor in progress is finished and reported; whatever else was
- * rung is left undone and unreported. The engine touches no memory after
- * this returns.
+ * The descriptor in progress is finished and reported, whether the thread
+ * or a dmaadd_engine_kick() runs it; whatever else was rung is left undone
+ * and unreported. The engine touches no memory after this returns.
  */
 void dmaadd_engine_stop(struct dmaadd_engine *eng)
 {
+	spin_lock(&eng->ring_lock);
+	eng->stopped = true;
+	spin_unlock(&eng->ring_lock);
 	if (eng->thread)
 		kthread_stop(eng->thread);
 	eng->thread = NULL;
+	/* A kick's run ends at its next descriptor. */
+	wait_event(eng->wq, !dmaadd_engine_busy(eng));
 }
 
 void dmaadd_engine_destroy(struct dmaadd_engine *eng)

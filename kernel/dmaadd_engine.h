@@ -40,6 +40,10 @@ void dmaadd_engine_stop(struct dmaadd_engine *eng);
 void dmaadd_engine_destroy(struct dmaadd_engine *eng);
 int dmaadd_engine_doorbell(struct dmaadd_engine *eng, const dma_addr_t *descs,
 			   unsigned int n);
+void dmaadd_engine_kick(struct dmaadd_engine *eng);
+void dmaadd_engine_set_inline_max(struct dmaadd_engine *eng, u32 bytes);
+u32 dmaadd_engine_inline_max(struct dmaadd_engine *eng);
+u64 dmaadd_engine_inline_runs(struct dmaadd_engine *eng);
 unsigned int dmaadd_engine_ring_space(struct dmaadd_engine *eng);
 bool dmaadd_engine_ring_full(struct dmaadd_engine *eng);
 void dmaadd_engine_inject_fault(struct dmaadd_engine *eng, unsigned int nth);

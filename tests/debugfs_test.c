@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * debugfs: /sys/kernel/debug/dmaadd/dmaaddN/{stats,clients,inject_fault}.
+ * debugfs: /sys/kernel/debug/dmaadd/dmaaddN/{stats,clients,inject_fault,
+ * inline_max}.
  *
  * What the counters say after known jobs, what "clients" lists for this
  * process and its buffers, that none of it shows an address, and that it
@@ -10,6 +11,7 @@
 #include "dmaadd_test.h"	/* first: it defines _GNU_SOURCE */
 
 #include <ctype.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 #include "fence.h"
@@ -347,6 +349,87 @@ TEST_F(debugfs, no_addresses)
 	ASSERT_EQ(0, find_address(self->text));
 }
 
+/* The fixture chose the execution path by backend (dmaadd_test.h). */
+static bool inline_path(const FIXTURE_VARIANT(debugfs) *v)
+{
+	return v->backend != DMAADD_BACKEND_PCI;
+}
+
+/*
+ * A small job on an idle engine runs in the submitter's context where
+ * inline_max allows it: it has completed when SUBMIT returns, and
+ * "jobs_inline" counts it. With inline_max 0 (the PCI device in this
+ * suite) every job goes to the engine's thread.
+ */
+TEST_F(debugfs, small_job_runs_in_submit)
+{
+	const bool inl = inline_path(variant);
+	long long before = test_stat("jobs_inline");
+	struct pollfd p = { .fd = self->fd, .events = POLLIN };
+	struct dmaadd_submit cmd;
+	__u32 status = ~0U;
+	__u64 id;
+	int fence;
+
+	ASSERT_LE(0, before);
+	dmaadd_fill(self->a.map, N, 40);
+	dmaadd_fill(self->b.map, N, 2);
+
+	dmaadd_submit_init(&cmd, N, OPND(self->a.handle, 0),
+			   OPND(self->b.handle, 0), OPND(self->c.handle, 0));
+	cmd.flags = DMAADD_SUBMIT_OUT_FENCE;
+	ASSERT_EQ(0, ioctl(self->fd, DMAADD_IOCTL_SUBMIT, &cmd));
+	id = cmd.job_id;
+	fence = (int)cmd.out_fence_fd;
+	if (inl) {
+		/* Done before SUBMIT returned: fence, poll, the data. */
+		ASSERT_EQ(1, fd_signalled(fence, 0));
+		ASSERT_EQ(1, poll(&p, 1, 0));
+		ASSERT_FILLED(self->c.map, N, 42U);
+		ASSERT_EQ(before + 1, test_stat("jobs_inline"));
+	}
+	close(fence);
+	ASSERT_EQ(0, _test_ioctl_wait(self->fd, id, DMAADD_TIMEOUT_INFINITE,
+				      &status));
+	ASSERT_EQ(DMAADD_JOB_OK, status);
+	ASSERT_FILLED(self->c.map, N, 42U);
+	if (!inl)
+		ASSERT_EQ(before, test_stat("jobs_inline"));
+}
+
+/* A job larger than inline_max goes to the thread, on either device. */
+TEST_F(debugfs, big_job_goes_to_the_thread)
+{
+	long long before = test_stat("jobs_inline");
+
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, dmaadd_set_inline_max(self->index, N * ELEM_SIZE - 4));
+	ASSERT_EQ(DMAADD_JOB_OK, run_job(_metadata, self));
+	ASSERT_EQ(before, test_stat("jobs_inline"));
+	/* And one that fits, where the fixture allows inline jobs. */
+	ASSERT_EQ(0, dmaadd_set_inline_max(self->index,
+					   inline_path(variant) ?
+					   N * ELEM_SIZE : 0));
+	ASSERT_EQ(DMAADD_JOB_OK, run_job(_metadata, self));
+	ASSERT_EQ(before + inline_path(variant), test_stat("jobs_inline"));
+	dmaadd_set_exec_path(self->index, variant->backend);
+}
+
+/* inline_max reads back what was written; at most 1 MiB. */
+TEST_F(debugfs, inline_max_bounds)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/inline_max", self->dir);
+	ASSERT_EQ(0, dmaadd_set_inline_max(self->index, 4096));
+	ASSERT_EQ(4096ULL, proc_field(path, ""));
+	ASSERT_EQ(0, dmaadd_set_inline_max(self->index, 1 << 20));
+	ASSERT_EQ(-1, dmaadd_set_inline_max(self->index, (1 << 20) + 1));
+	ASSERT_EQ(1ULL << 20, proc_field(path, ""));
+	dmaadd_set_exec_path(self->index, variant->backend);
+	ASSERT_EQ(inline_path(variant) ? 65536ULL : 0ULL, proc_field(path, ""));
+}
+
 TEST_F(debugfs, files_root_only)
 {
 	static const struct {
@@ -354,6 +437,7 @@ TEST_F(debugfs, files_root_only)
 		mode_t mode;
 	} files[] = {
 		{ "stats", 0400 }, { "clients", 0400 }, { "inject_fault", 0200 },
+		{ "inline_max", 0600 },
 	};
 	char path[128];
 	struct stat st;

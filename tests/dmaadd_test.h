@@ -37,6 +37,7 @@
 
 #define SZ_4K		0x1000ULL
 #define SZ_64K		0x10000ULL
+#define SZ_128K		0x20000ULL
 #define SZ_1M		0x100000ULL
 #define SZ_4M		0x400000ULL
 #define SZ_64M		0x4000000ULL
@@ -277,6 +278,33 @@ static inline int dmaadd_open_backend(__u32 backend, int oflags,
 }
 
 /*
+ * The engine runs a small job in the submitter's context when it is idle,
+ * and everything else in its thread (dmaadd_engine_kick(), debugfs
+ * inline_max). Every test runs on both paths: on the platform device small
+ * jobs run inline (the default, 64 KiB), on the PCI device every job goes
+ * to the thread. Set at each fixture's open, since a removal test's rebind
+ * makes a new device with the default. Without debugfs (not root) the
+ * device keeps what it has.
+ */
+#define DMAADD_INLINE_DEFAULT	65536
+
+static inline int dmaadd_set_inline_max(unsigned int index, unsigned int bytes)
+{
+	char path[96], val[16];
+
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/debug/dmaadd/dmaadd%u/inline_max", index);
+	snprintf(val, sizeof(val), "%u", bytes);
+	return write_str(path, val);
+}
+
+static inline void dmaadd_set_exec_path(unsigned int index, __u32 backend)
+{
+	dmaadd_set_inline_max(index, backend == DMAADD_BACKEND_PCI ? 0 :
+				     DMAADD_INLINE_DEFAULT);
+}
+
+/*
  * Every fixture of the suite holds these members and opens its device the
  * same way; a missing backend skips the test.
  */
@@ -295,6 +323,7 @@ static inline int dmaadd_open_backend(__u32 backend, int oflags,
 		if (self->fd < 0)					\
 			SKIP_SETUP("no %s dmaadd device",		\
 				   dmaadd_backend_name(__backend));	\
+		dmaadd_set_exec_path(self->index, __backend);		\
 	})
 
 #define dmaadd_fixture_close()			\

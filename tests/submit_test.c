@@ -1168,6 +1168,7 @@ struct submitter {
 	pthread_t thread;
 	int fd;
 	unsigned int seed;
+	bool big;		/* every other job above the inline limit */
 	__u64 ids[32];
 	char error[160];
 };
@@ -1182,7 +1183,10 @@ static void *submitter_fn(void *arg)
 	__u32 status;
 	unsigned int i;
 
-	if (job_bufs_create(s->fd, SZ_64K, &jb)) {
+	/* Four regions of a, b and c, each used by every fourth job. */
+	const __u64 region = s->big ? SZ_128K : 16384;
+
+	if (job_bufs_create(s->fd, 4 * region, &jb)) {
 		snprintf(s->error, sizeof(s->error), "alloc: %s",
 			 strerror(errno));
 		return NULL;
@@ -1190,7 +1194,9 @@ static void *submitter_fn(void *arg)
 	job_bufs_fill(&jb, s->seed);
 	for (i = 0; i < nr; i++) {
 		count[i] = 1 + (s->seed * 7 + i * 97) % 4000;
-		off[i] = (i % 4) * 16384 + 4 * (i % 3);
+		if (s->big && (i & 1))
+			count[i] += DMAADD_INLINE_DEFAULT / ELEM_SIZE + 4000;
+		off[i] = (i % 4) * region + 4 * (i % 3);
 		if (_test_ioctl_submit(s->fd, count[i], OPND(jb.a.handle, off[i]),
 				       OPND(jb.b.handle, off[i]),
 				       OPND(jb.c.handle, off[i]), &s->ids[i])) {
@@ -1270,6 +1276,40 @@ TEST_F_TIMEOUT(submit, threads_submit, 60)
 	for (i = 0; i < THREADS * per; i++) {
 		ASSERT_EQ(i + 1ULL, all[i]);
 	}
+}
+
+/*
+ * Small jobs, which the engine runs in the submitter's context when it is
+ * idle, and big ones, which go to its thread, from threads on one file and
+ * on a second file of the device: whoever runs the engine, descriptors run
+ * one at a time in ring order and each completion reports the right job
+ * (a report out of order would lose jobs and hang their waiters).
+ */
+TEST_F_TIMEOUT(submit, threads_mixed_paths, 90)
+{
+	enum { THREADS = 4 };
+	struct submitter s[THREADS];
+	unsigned int t;
+	int fd2;
+
+	fd2 = test_open_same_device(0);
+	memset(s, 0, sizeof(s));
+	for (t = 0; t < THREADS; t++) {
+		s[t].fd = t & 2 ? fd2 : self->fd;
+		s[t].seed = 80 + t;
+		s[t].big = t & 1;
+		ASSERT_EQ(0, pthread_create(&s[t].thread, NULL, submitter_fn,
+					    &s[t]));
+	}
+	for (t = 0; t < THREADS; t++) {
+		ASSERT_EQ(0, pthread_join(s[t].thread, NULL));
+	}
+	for (t = 0; t < THREADS; t++) {
+		if (s[t].error[0])
+			TH_LOG("thread %u: %s", t, s[t].error);
+		ASSERT_EQ('\0', s[t].error[0]);
+	}
+	close(fd2);
 }
 
 struct waiter {

@@ -98,6 +98,55 @@ static void dmaadd_test_add_i32_bursts(struct kunit *test)
 }
 
 /*
+ * Each SIMD datapath the CPU has against the scalar lanes: every count
+ * around the vector steps (16 and 32 elements), every 4-byte misalignment,
+ * nothing written past the end.
+ */
+static void dmaadd_test_add_i32_simd(struct kunit *test)
+{
+	enum { MAX = 300 };
+	enum dmaadd_simd best = dmaadd_simd_best(), simd;
+	struct rnd_state rnd;
+	unsigned int i, n, s;
+	u32 *a, *b, *c;
+
+	if (best == DMAADD_SIMD_NONE)
+		kunit_skip(test, "no SIMD datapath on this CPU");
+	a = kunit_kcalloc(test, MAX + 1, sizeof(u32), GFP_KERNEL);
+	b = kunit_kcalloc(test, MAX + 1, sizeof(u32), GFP_KERNEL);
+	c = kunit_kcalloc(test, MAX + 2, sizeof(u32), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	prandom_seed_state(&rnd, 11);
+	for (i = 0; i <= MAX; i++) {
+		a[i] = prandom_u32_state(&rnd);
+		b[i] = prandom_u32_state(&rnd);
+	}
+	a[0] = 0x7fffffff;
+	b[0] = 1;
+	for (simd = DMAADD_SIMD_SSE2; simd <= best; simd++) {
+		for (n = 0; n < MAX; n += n < 70 ? 1 : 37) {
+			for (s = 0; s < 2; s++) {
+				memset(c, 0x5a, (MAX + 2) * sizeof(u32));
+				KUNIT_ASSERT_TRUE(test, dmaadd_simd_begin(simd));
+				dmaadd_add_i32_simd(c + s, a + s, b + 1 - s, n,
+						    simd);
+				dmaadd_simd_end(simd);
+				for (i = 0; i < n; i++)
+					KUNIT_ASSERT_EQ_MSG(test, c[s + i],
+							    a[s + i] + b[1 - s + i],
+							    "simd %d n=%u s=%u at %u",
+							    simd, n, s, i);
+				KUNIT_ASSERT_EQ_MSG(test, c[s + n], 0x5a5a5a5aU,
+						    "simd %d n=%u wrote past the end",
+						    simd, n);
+			}
+		}
+	}
+}
+
+/*
  * A segment table describing @mem cut at @cuts (ascending byte offsets,
  * last = total), as the device sees it without an IOMMU: kmalloc() memory
  * is lowmem, so its device addresses are its physical addresses.
@@ -131,6 +180,7 @@ static struct dmaadd_engine *dmaadd_test_engine(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, dev);
 	eng->dev = dev;
 	eng->tlb_gen = 1;
+	eng->simd = dmaadd_simd_best();
 	return eng;
 }
 
@@ -229,6 +279,7 @@ static struct kunit_case dmaadd_engine_test_cases[] = {
 	KUNIT_CASE(dmaadd_test_add_i32_edges),
 	KUNIT_CASE(dmaadd_test_add_i32_unaligned),
 	KUNIT_CASE(dmaadd_test_add_i32_bursts),
+	KUNIT_CASE(dmaadd_test_add_i32_simd),
 	KUNIT_CASE(dmaadd_test_compute_split),
 	KUNIT_CASE(dmaadd_test_compute_partial),
 	KUNIT_CASE(dmaadd_test_probe_short_table),
