@@ -54,6 +54,8 @@ static void dmaadd_file_release_ref(struct kref *ref)
 	mutex_unlock(&ddev->files_lock);
 	dma_fence_put(df->last_fence);
 	dmaadd_charge_put(df->charge);
+	/* Mappings hold their own reference on the page. */
+	__free_page(df->completion_page);
 	mutex_destroy(&df->ring_lock);
 	mutex_destroy(&df->copy_lock);
 	mutex_destroy(&df->import_lock);
@@ -139,13 +141,15 @@ static int dmaadd_file_open(struct inode *inode, struct file *filp)
 	if (!dmaadd_dev_enter(ddev, &idx))
 		return -ENODEV;
 	df = kvzalloc(sizeof(*df), GFP_KERNEL_ACCOUNT);
-	if (df)
-		df->charge = dmaadd_charge_create();
-	if (!df || !df->charge) {
-		kvfree(df);
-		dmaadd_dev_exit(idx);
-		return -ENOMEM;
-	}
+	if (!df)
+		goto err_nomem;
+	df->charge = dmaadd_charge_create();
+	if (!df->charge)
+		goto err_free;
+	df->completion_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!df->completion_page)
+		goto err_put_charge;
+	df->completion = page_address(df->completion_page);
 
 	kref_init(&df->ref);
 	xa_init_flags(&df->bufs, XA_FLAGS_ALLOC1);
@@ -173,6 +177,14 @@ static int dmaadd_file_open(struct inode *inode, struct file *filp)
 
 	filp->private_data = df;
 	return nonseekable_open(inode, filp);
+
+err_put_charge:
+	dmaadd_charge_put(df->charge);
+err_free:
+	kvfree(df);
+err_nomem:
+	dmaadd_dev_exit(idx);
+	return -ENOMEM;
 }
 
 /*
@@ -776,6 +788,23 @@ static long dmaadd_file_ioctl(struct file *filp, unsigned int cmd,
 	return ret;
 }
 
+/*
+ * The completion page (uapi "Completion page"): one page, read-only, the
+ * open file's own. The vma holds the file, which holds the page; the page
+ * reference vm_insert_page() takes is the mapping's.
+ */
+static int dmaadd_file_mmap_completion(struct dmaadd_file *df,
+				       struct vm_area_struct *vma)
+{
+	if (!(vma->vm_flags & VM_MAYSHARE) || vma_pages(vma) != 1)
+		return -EINVAL;
+	if (vma->vm_flags & VM_WRITE)
+		return -EACCES;
+	dmaadd_vm_flags_clear(vma, VM_MAYWRITE);
+	dmaadd_vm_flags_set(vma, VM_DONTEXPAND);
+	return vm_insert_page(vma, vma->vm_start, df->completion_page);
+}
+
 static int dmaadd_file_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	struct dmaadd_file *df = filp->private_data;
@@ -784,11 +813,16 @@ static int dmaadd_file_mmap(struct file *filp, struct vm_area_struct *vma)
 	bool read_only;
 	int ret;
 
-	if (!handle || handle > DMAADD_MAX_HANDLE)
+	if (handle > DMAADD_MAX_HANDLE)
 		return -EINVAL;
 	/* Not that the pages need the device: new users of it do not come. */
 	if (READ_ONCE(df->ddev->unplugged))
 		return -ENODEV;
+	if (!handle) {
+		if (vma->vm_pgoff != DMAADD_COMPLETION_OFFSET >> PAGE_SHIFT)
+			return -EINVAL;
+		return dmaadd_file_mmap_completion(df, vma);
+	}
 	buf = dmaadd_file_get_buf(df, handle, &read_only);
 	if (!buf)
 		return -EINVAL;

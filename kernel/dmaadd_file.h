@@ -29,6 +29,7 @@
 #define DMAADD_HANDLE_READ_ONLY	1
 
 struct dmaadd_charge;
+struct dmaadd_completion_page;
 struct dmaadd_device;
 
 struct dmaadd_file {
@@ -57,6 +58,9 @@ struct dmaadd_file {
 	wait_queue_head_t wq;		/* job completions */
 	atomic64_t wake_at;		/* lowest job id waited for on @wq */
 	u64 history[DMAADD_JOB_HISTORY];	/* job id << 8 | status */
+	/* The completion page, mapped read-only into the process. */
+	struct page *completion_page;
+	struct dmaadd_completion_page *completion;	/* its kernel address */
 	struct dmaadd_job jobs[DMAADD_MAX_JOBS];
 };
 

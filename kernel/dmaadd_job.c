@@ -1239,6 +1239,8 @@ struct llist_node *dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
 				DMA_FROM_DEVICE, false);
 	WRITE_ONCE(df->history[id % DMAADD_JOB_HISTORY],
 		   id << DMAADD_HISTORY_SHIFT | status);
+	WRITE_ONCE(df->completion->status[id % DMAADD_COMPLETION_HISTORY],
+		   id << DMAADD_HISTORY_SHIFT | status);
 
 	refs->file = df;
 	refs->fence = fence;
@@ -1252,6 +1254,8 @@ struct llist_node *dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
 
 	/* Publishes the history entry and frees the slot. */
 	smp_store_release(&df->completed_id, id);
+	/* The same for the process: after the status and the output's sync. */
+	smp_store_release(&df->completion->completed_id, id);
 	dma_fence_signal_timestamp(fence, now);
 	dmaadd_job_wake(df, id);
 	return &refs->node;

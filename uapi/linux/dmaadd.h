@@ -142,9 +142,10 @@
  * 1: buffers, SUBMIT, WAIT, dma-buf export/import, user memory, QUERY;
  * 2: fences and DMAADD_IOCTL_SUBMIT_BATCH; 3: DMAADD_IOCTL_SUBMIT_COPY;
  * 4: device removal (-ENODEV, DMAADD_JOB_CANCELLED), allocated buffers
- * backed by pages; 5: poll(2) on the device file.
+ * backed by pages; 5: poll(2) on the device file; 6: the completion page
+ * (mmap(2) at DMAADD_COMPLETION_OFFSET).
  */
-#define DMAADD_API_VERSION 5
+#define DMAADD_API_VERSION 6
 
 enum {
 	DMAADD_CMD_INFO = 0x00,
@@ -308,7 +309,8 @@ struct dmaadd_buf_alloc {
  *
  * =========  =========================================================
  * -EINVAL    not MAP_SHARED; the offset belongs to no buffer of this
- *            open file; the range passes the end of the buffer (its
+ *            open file (offset 0 is the completion page, see
+ *            "Completion page"); the range passes the end of the buffer (its
  *            length rounded up to pages); or a user memory buffer
  * -EACCES    PROT_WRITE on a read-only buffer or handle
  * =========  =========================================================
@@ -700,7 +702,11 @@ enum dmaadd_submit_flags {
  *
  * Resolves the handles to device addresses, writes the job descriptor the
  * device reads and queues it. Returns as soon as the job is queued; use
- * DMAADD_IOCTL_WAIT, or the job's fence, for its status. The job holds a
+ * DMAADD_IOCTL_WAIT, or the job's fence, for its status. A small job (up
+ * to 64 KiB of output) that finds the device idle and nothing to wait for
+ * may already have completed when SUBMIT returns: the device runs it
+ * without the hand-off to its engine (see docs/design.md), and its fence,
+ * its status and the completion page say so at once. The job holds a
  * reference on each buffer and on the open file's state:
  * DMAADD_IOCTL_BUF_FREE, munmap() or close() never pull memory from under
  * it. close() does not wait; the job still runs to completion and then
@@ -957,5 +963,65 @@ struct dmaadd_wait {
 };
 
 #define DMAADD_IOCTL_WAIT _IO(DMAADD_TYPE, DMAADD_CMD_WAIT)
+
+/**
+ * DOC: Completion page
+ *
+ * Since API version 6, every open file has a completion page: one page of
+ * memory the driver writes as the file's jobs complete, which the process
+ * maps read-only to learn that a job is done without a system call, the way
+ * GPU drivers expose a fence's sequence number to user fences. Map it with
+ * mmap(2) of one page (any length up to the page size) at offset
+ * DMAADD_COMPLETION_OFFSET, PROT_READ and MAP_SHARED, on the device fd; it
+ * holds a &struct dmaadd_completion_page. The mapping keeps the open file
+ * alive, like a buffer's mapping, and stays valid (and is still written)
+ * after the device is removed; a file opened before removal cannot map it
+ * afterwards (-ENODEV, as for buffers).
+ *
+ * Jobs of one file complete in job id order (cancelled ones too), so one
+ * number tells them all: every job with an id up to @completed_id has
+ * completed. Before that number moves, the job's status is in @status and
+ * its output is visible to the CPU (swiotlb bounce copied back, caches
+ * synced), so a reader that loads @completed_id with acquire semantics
+ * (``__atomic_load_n(&page->completed_id, __ATOMIC_ACQUIRE)``) and finds it
+ * at or past its job may read the job's output and status.
+ *
+ * What the page does not say: a job that completed may still hold its
+ * buffers for a moment (WAIT waits for that too; see &struct dmaadd_wait),
+ * so memory freed right after may be released a little later. To sleep
+ * until a job completes, use DMAADD_IOCTL_WAIT, poll(2) or the job's fence.
+ *
+ * =========  =========================================================
+ * -EINVAL    not MAP_SHARED, or longer than one page
+ * -EACCES    PROT_WRITE (the page is read-only, and cannot be
+ *            mprotect()ed writable)
+ * -ENODEV    the device was removed
+ * =========  =========================================================
+ */
+
+/** @DMAADD_COMPLETION_OFFSET: mmap(2) offset of the completion page */
+#define DMAADD_COMPLETION_OFFSET 0
+
+/** @DMAADD_COMPLETION_HISTORY: entries of &dmaadd_completion_page.status */
+#define DMAADD_COMPLETION_HISTORY 256
+
+/**
+ * struct dmaadd_completion_page - what the completion page holds
+ * @completed_id: every job of the open file with an id up to this one has
+ *	completed; 0 before the first. Only grows.
+ * @__reserved: 0
+ * @status: the statuses of the last DMAADD_COMPLETION_HISTORY jobs that
+ *	completed: entry ``id % DMAADD_COMPLETION_HISTORY`` holds
+ *	``id << 8 | status`` (&enum dmaadd_job_status) of job @id once it
+ *	completed, until a job DMAADD_COMPLETION_HISTORY later takes the
+ *	entry; check that the id matches. 0 while unused.
+ *
+ * Native endianness; written by the kernel only.
+ */
+struct dmaadd_completion_page {
+	__aligned_u64 completed_id;
+	__aligned_u64 __reserved[7];
+	__aligned_u64 status[DMAADD_COMPLETION_HISTORY];
+};
 
 #endif /* _UAPI_LINUX_DMAADD_H */
