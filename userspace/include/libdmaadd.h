@@ -70,8 +70,8 @@ extern "C" {
  * Threads. The library has no global mutable state. A &struct dmaadd_device
  * may be used from several threads at once (every call is a single ioctl,
  * serialised by the kernel, or takes the device's own lock where it needs
- * more). Any other object must not be used by one thread while another
- * thread frees it.
+ * more, or only reads the completion page the kernel writes). Any other
+ * object must not be used by one thread while another thread frees it.
  *
  * Names. Every function of the API is declared here and named dmaadd_*.
  * Names beginning with dmaadd__ (two underscores) belong to the library's
@@ -81,7 +81,8 @@ extern "C" {
  * Versions. Functions documented "Since: 1.1" are in the symbol version
  * LIBDMAADD_1.1 of libdmaadd.so.1 (library version 1.1.0 and later),
  * those documented "Since: 1.2" in LIBDMAADD_1.2 (1.2.0 and later),
- * those documented "Since: 1.3" in LIBDMAADD_1.3 (1.3.0 and later);
+ * those documented "Since: 1.3" in LIBDMAADD_1.3 (1.3.0 and later),
+ * those documented "Since: 1.4" in LIBDMAADD_1.4 (1.4.0 and later);
  * everything else is in LIBDMAADD_1. LIBDMAADD_CHECK_VERSION() tells at
  * compile time which version a header is, dmaadd_library_check_version()
  * at run time which version the library is. Fences and batched submission
@@ -89,13 +90,15 @@ extern "C" {
  * dmaadd_device_info_get_api_version()), the copying path
  * (dmaadd_device_add_i32_copy(), 1.2) one of API version 3 or later; with
  * an older one they fail with EOPNOTSUPP. dmaadd_device_info_has_feature()
- * (1.3) answers such questions by name.
+ * (1.3) answers such questions by name. dmaadd_device_peek() (1.4) works
+ * with any module, without a system call from API version 6 on (the
+ * completion page).
  */
 
 /** @LIBDMAADD_VERSION_MAJOR: major version of this header and its library */
 #define LIBDMAADD_VERSION_MAJOR 1
 /** @LIBDMAADD_VERSION_MINOR: minor version of this header and its library */
-#define LIBDMAADD_VERSION_MINOR 3
+#define LIBDMAADD_VERSION_MINOR 4
 /** @LIBDMAADD_VERSION_PATCH: patch level of this header and its library */
 #define LIBDMAADD_VERSION_PATCH 0
 
@@ -144,7 +147,7 @@ struct dmaadd_buffer_info;
  * The version of the library the program runs with, which may be later
  * than the header it was compiled with.
  *
- * Return: a static string such as "1.3.0"; never NULL, never to be freed.
+ * Return: a static string such as "1.4.0"; never NULL, never to be freed.
  */
 const char *dmaadd_library_version(void);
 
@@ -204,7 +207,10 @@ bool dmaadd_library_check_version(unsigned int major, unsigned int minor,
  * @path: the character device, normally "/dev/dmaaddN"
  *
  * Opens @path read-write with O_CLOEXEC and checks that it answers
- * DMAADD_IOCTL_INFO.
+ * DMAADD_IOCTL_INFO. Since 1.4, with a module of API version 6 or later
+ * (%DMAADD_FEATURE_COMPLETION_PAGE), also maps the open file's completion
+ * page read-only, for dmaadd_device_peek(); if that mmap fails the open
+ * still succeeds, and dmaadd_device_peek() asks the kernel instead.
  *
  * Return: a new device the caller owns and must close with
  * dmaadd_device_close(), or NULL with errno set: EINVAL (@path is NULL),
@@ -233,7 +239,8 @@ struct dmaadd_device *dmaadd_device_open_index(unsigned int index);
  *
  * Jobs still in flight are not waited for and not disturbed: they hold
  * their own references on their buffers' memory and complete normally.
- * Wait for a job before closing if its result is wanted.
+ * Wait for a job before closing if its result is wanted. The completion
+ * page (see dmaadd_device_open()) is unmapped here.
  */
 void dmaadd_device_close(struct dmaadd_device *dev);
 
@@ -455,6 +462,11 @@ dmaadd_device_info_get_job_history(const struct dmaadd_device_info *info);
  *	completed (POLLIN) and when a job slot is free (POLLOUT); see
  *	"Polling" in the uapi header. API version 5; before, the descriptor
  *	always looked ready.
+ * @DMAADD_FEATURE_COMPLETION_PAGE: a completion page per open file, which
+ *	the kernel writes as jobs complete and dmaadd_device_peek() reads to
+ *	tell that a job has completed without a system call (see "Completion
+ *	page" in the uapi header). API version 6; with an older module
+ *	dmaadd_device_peek() still answers, through a system call. Since 1.4.
  *
  * The values are the library's, not the kernel's. Each names what a
  * module of some API version (dmaadd_device_info_get_api_version()) was
@@ -473,6 +485,7 @@ enum dmaadd_feature {
 	DMAADD_FEATURE_SUBMIT_COPY = 7,
 	DMAADD_FEATURE_DEVICE_REMOVAL = 8,
 	DMAADD_FEATURE_POLL = 9,
+	DMAADD_FEATURE_COMPLETION_PAGE = 10,
 };
 
 /**
@@ -497,8 +510,8 @@ bool dmaadd_device_info_has_feature(const struct dmaadd_device_info *info,
  * Since: 1.3
  *
  * Return: a static string: "dmabuf", "userptr", "buffer_query", "fences",
- * "batch", "implicit_sync", "submit_copy", "device_removal", "poll" or
- * "unknown".
+ * "batch", "implicit_sync", "submit_copy", "device_removal", "poll",
+ * "completion_page" (since 1.4) or "unknown".
  */
 const char *dmaadd_feature_name(uint32_t feature);
 
@@ -1278,6 +1291,61 @@ int dmaadd_device_submit_batch(struct dmaadd_device *dev,
  */
 int dmaadd_device_wait(struct dmaadd_device *dev, uint64_t job_id,
 		       int64_t timeout_ns, uint32_t *status);
+
+/**
+ * dmaadd_device_peek() - has a job completed, without a system call
+ * @dev: device the job was submitted to
+ * @job_id: id from dmaadd_device_submit(), dmaadd_device_submit_fence()
+ *	or dmaadd_device_submit_batch()
+ * @status: out, if not NULL: the job's &enum dmaadd_job_status, written
+ *	only when the job has completed (return 0, or -1 with EIO)
+ *
+ * Answers what dmaadd_device_wait() with a timeout of 0 answers, but from
+ * memory: with a module of API version 6 or later
+ * (%DMAADD_FEATURE_COMPLETION_PAGE), dmaadd_device_open() maps the open
+ * file's completion page, where the kernel writes, as jobs complete, the
+ * id up to which every job has completed and the status of each of the
+ * last DMAADD_COMPLETION_HISTORY (256) jobs (see "Completion page" in
+ * <linux/dmaadd.h>). Reading them takes a few loads and no system call,
+ * so a program may ask as often as it likes, for example between two
+ * pieces of its own work.
+ *
+ * The page answers for a completed job among the last 256, and for a job
+ * not completed yet whose id the library's submit calls returned. Any
+ * other job (an older one, an id from a raw DMAADD_IOCTL_SUBMIT or one
+ * never given out), and every job with an older module, when the page
+ * could not be mapped, or on a CPU without lock-free 64-bit atomic loads
+ * (the library does not map the page there), is asked of the kernel with
+ * a DMAADD_IOCTL_WAIT that only polls: the same answer, with a system
+ * call.
+ *
+ * It never sleeps: a job not completed yet gives EAGAIN (where
+ * dmaadd_device_wait() with a timeout of 0 gives ETIMEDOUT). To sleep
+ * until a job completes, use dmaadd_device_wait(), poll(2) on
+ * dmaadd_device_get_fd() (%DMAADD_FEATURE_POLL) or the job's fence
+ * (dmaadd_fence_wait()).
+ *
+ * Once it says a job has completed, the job's status is final and its
+ * output is visible in the buffers' mappings, as after
+ * dmaadd_device_wait(). Unlike after dmaadd_device_wait(), the job may
+ * still hold its buffers for a moment: memory freed right after (with
+ * dmaadd_buffer_free(), or a user memory buffer's pages and their
+ * RLIMIT_MEMLOCK charge) can be released a little later. Where that
+ * matters, call dmaadd_device_wait() for the job as well: it returns as
+ * soon as the job has let go of them, almost at once.
+ *
+ * Since: 1.4
+ *
+ * Return: 0 if the job completed with DMAADD_JOB_OK, or -1 with errno
+ * set: EAGAIN (not completed yet; the job carries on), EIO (the job
+ * completed with another status: DMAADD_JOB_FAULT, DMAADD_JOB_INVALID,
+ * DMAADD_JOB_CANCELLED or one unknown to this library; see @status),
+ * ENOENT (no such job was submitted on @dev, or it is older than the last
+ * job_history jobs and no longer in the completion page), EINVAL (@dev
+ * is NULL or @job_id is 0).
+ */
+int dmaadd_device_peek(struct dmaadd_device *dev, uint64_t job_id,
+		       uint32_t *status);
 
 /**
  * dmaadd_device_run() - submit a job and wait for it

@@ -10,9 +10,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "internal.h"
+
+/*
+ * Map the open file's completion page, if the module has one. Not being
+ * able to is no reason to fail the open: dmaadd_device_peek() then asks
+ * the kernel, as with an older module. Leaves errno alone.
+ */
+static void dmaadd_completion_map(struct dmaadd_device *dev)
+{
+#if DMAADD_HAVE_COMPLETION_PAGE
+	int saved_errno = errno;
+	void *page;
+
+	if (dev->info.api_version < DMAADD_API_VERSION_COMPLETION)
+		return;
+	page = dmaadd__device_map(dev, DMAADD_COMPLETION_OFFSET,
+				  sizeof(struct dmaadd_completion_page), true);
+	if (page != MAP_FAILED)
+		dev->completion = page;
+	errno = saved_errno;
+#else
+	(void)dev;
+#endif
+}
+
+static void dmaadd_completion_unmap(struct dmaadd_device *dev)
+{
+	int saved_errno = errno;
+
+	if (!dev->completion)
+		return;
+	/* The page is the kernel's; the cast only drops our const. */
+	munmap((void *)dev->completion, sizeof(struct dmaadd_completion_page));
+	dev->completion = NULL;
+	errno = saved_errno;
+}
 
 DMAADD_API struct dmaadd_device *dmaadd_device_open(const char *path)
 {
@@ -44,9 +80,11 @@ DMAADD_API struct dmaadd_device *dmaadd_device_open(const char *path)
 	if (dmaadd__ioctl(dev->fd, DMAADD_IOCTL_INFO, &dev->info))
 		goto err_close;
 
+	dmaadd_completion_map(dev);
 	/* Default attributes: pthread_mutex_init() cannot fail on Linux. */
 	pthread_mutex_init(&dev->lock, NULL);
 	atomic_init(&dev->refs, 1);
+	/* last_job_id starts at 0 from calloc(). */
 	return dev;
 
 err_close:
@@ -91,8 +129,14 @@ void dmaadd__device_put(struct dmaadd_device *dev)
 
 DMAADD_API void dmaadd_device_close(struct dmaadd_device *dev)
 {
-	if (dev)
-		dmaadd__device_put(dev);
+	if (!dev)
+		return;
+	/*
+	 * Only dmaadd_device_peek() reads the page, and the caller is done
+	 * with @dev; buffers that keep the file open do not need it.
+	 */
+	dmaadd_completion_unmap(dev);
+	dmaadd__device_put(dev);
 }
 
 DMAADD_API int dmaadd_device_get_fd(const struct dmaadd_device *dev)

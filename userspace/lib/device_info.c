@@ -81,6 +81,8 @@ static const struct {
 	[DMAADD_FEATURE_SUBMIT_COPY] = { "submit_copy", 3 },
 	[DMAADD_FEATURE_DEVICE_REMOVAL] = { "device_removal", 4 },
 	[DMAADD_FEATURE_POLL] = { "poll", 5 },
+	[DMAADD_FEATURE_COMPLETION_PAGE] = { "completion_page",
+					     DMAADD_API_VERSION_COMPLETION },
 };
 
 static bool dmaadd_feature_known(uint32_t feature)

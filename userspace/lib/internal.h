@@ -28,6 +28,22 @@
 #define DMAADD_API __attribute__((visibility("default")))
 
 /*
+ * The completion page (API version 6) is read with 64-bit atomic loads,
+ * as the kernel writes it. Where those are not lock-free (some 32-bit
+ * CPUs) they would be libatomic's locks, which the kernel does not take:
+ * there the library does not map the page, and dmaadd_device_peek()
+ * always asks the kernel.
+ */
+#if defined(__GCC_ATOMIC_LLONG_LOCK_FREE) && __GCC_ATOMIC_LLONG_LOCK_FREE == 2
+#define DMAADD_HAVE_COMPLETION_PAGE 1
+#else
+#define DMAADD_HAVE_COMPLETION_PAGE 0
+#endif
+
+/* The first module API version with the completion page. */
+#define DMAADD_API_VERSION_COMPLETION 6
+
+/*
  * One kernel handle of a device file, shared by every buffer object that
  * names it. Importing a dma-buf that this same device exported gives back
  * the handle the file already has for that buffer (see
@@ -60,6 +76,21 @@ struct dmaadd_device {
 	 */
 	pthread_mutex_t lock;
 	struct dmaadd_handle *handles;
+	/*
+	 * The open file's completion page, mapped read-only by
+	 * dmaadd_device_open() and unmapped by dmaadd_device_close(); NULL
+	 * without one (a module older than API version 6, a failed mmap,
+	 * !DMAADD_HAVE_COMPLETION_PAGE). Immutable in between.
+	 */
+	const struct dmaadd_completion_page *completion;
+	/*
+	 * The highest job id the kernel returned to the library's submit
+	 * calls on this device (0 before the first), only maintained with
+	 * @completion: an id up to it was submitted, so one the page does not
+	 * show as completed is pending. A larger id (a raw SUBMIT, or one
+	 * never submitted) is asked of the kernel.
+	 */
+	_Atomic uint64_t last_job_id;
 };
 
 struct dmaadd_buffer {

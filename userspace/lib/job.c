@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libdmaadd - jobs: DMAADD_IOCTL_SUBMIT, DMAADD_IOCTL_SUBMIT_BATCH,
- * DMAADD_IOCTL_WAIT and DMAADD_IOCTL_SUBMIT_COPY.
+ * DMAADD_IOCTL_WAIT, the completion page and DMAADD_IOCTL_SUBMIT_COPY.
  *
  * Copyright (C) 2026 The dmaadd authors
  */
@@ -23,6 +23,31 @@
 
 /* The first module API version with fences and SUBMIT_BATCH. */
 #define DMAADD_API_VERSION_FENCES 2
+
+/*
+ * Remember that the kernel gave out ids up to @job_id on @dev (see
+ * dmaadd_device.last_job_id). Relaxed is enough: whoever learns such an
+ * id from the caller learns it after this store.
+ */
+static void dmaadd_job_ids_seen(struct dmaadd_device *dev, uint64_t job_id)
+{
+#if DMAADD_HAVE_COMPLETION_PAGE
+	uint64_t last;
+
+	if (!dev->completion)
+		return;
+	last = atomic_load_explicit(&dev->last_job_id, memory_order_relaxed);
+	while (last < job_id &&
+	       !atomic_compare_exchange_weak_explicit(&dev->last_job_id, &last,
+						      job_id,
+						      memory_order_relaxed,
+						      memory_order_relaxed))
+		;
+#else
+	(void)dev;
+	(void)job_id;
+#endif
+}
 
 /*
  * Read a caller's job description into @d: the same extension rule as the
@@ -154,6 +179,7 @@ static int dmaadd_submit_one(struct dmaadd_device *dev,
 	if (dmaadd__ioctl(dev->fd, DMAADD_IOCTL_SUBMIT, &arg))
 		return -1;
 
+	dmaadd_job_ids_seen(dev, arg.job_id);
 	if (job_id)
 		*job_id = arg.job_id;
 	if (out_fence_fd)
@@ -230,6 +256,7 @@ dmaadd_device_submit_batch(struct dmaadd_device *dev,
 		goto err_free;
 	}
 
+	dmaadd_job_ids_seen(dev, arg.first_job_id + count - 1);
 	if (first_job_id)
 		*first_job_id = arg.first_job_id;
 	if (out_fence_fds)
@@ -277,28 +304,127 @@ static int dmaadd_timeout_to_deadline(int64_t timeout_ns, __u64 *deadline)
 	return 0;
 }
 
-DMAADD_API int dmaadd_device_wait(struct dmaadd_device *dev, uint64_t job_id,
-				  int64_t timeout_ns, uint32_t *status)
+/* A completed job's status as the caller gets it: 0, or -1 with EIO. */
+static int dmaadd_job_result(uint32_t job_status, uint32_t *status)
+{
+	if (status)
+		*status = job_status;
+	if (job_status != DMAADD_JOB_OK) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* DMAADD_IOCTL_WAIT until the absolute @deadline, and the job's result. */
+static int dmaadd_wait_until(struct dmaadd_device *dev, uint64_t job_id,
+			     __u64 deadline, uint32_t *status)
 {
 	struct dmaadd_wait arg = {
 		.size = sizeof(arg),
 		.job_id = job_id,
+		.timeout_ns = deadline,
 	};
+
+	if (dmaadd__ioctl(dev->fd, DMAADD_IOCTL_WAIT, &arg))
+		return -1;
+	return dmaadd_job_result(arg.status, status);
+}
+
+DMAADD_API int dmaadd_device_wait(struct dmaadd_device *dev, uint64_t job_id,
+				  int64_t timeout_ns, uint32_t *status)
+{
+	__u64 deadline;
 
 	if (!dev || !job_id) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (dmaadd_timeout_to_deadline(timeout_ns, &arg.timeout_ns))
+	if (dmaadd_timeout_to_deadline(timeout_ns, &deadline))
 		return -1;
 
-	if (dmaadd__ioctl(dev->fd, DMAADD_IOCTL_WAIT, &arg))
-		return -1;
+	return dmaadd_wait_until(dev, job_id, deadline, status);
+}
 
-	if (status)
-		*status = arg.status;
-	if (arg.status != DMAADD_JOB_OK) {
-		errno = EIO;
+#if DMAADD_HAVE_COMPLETION_PAGE
+/*
+ * A completion page status entry: the job's id shifted left by this many
+ * bits, or'ed with its enum dmaadd_job_status (struct
+ * dmaadd_completion_page in <linux/dmaadd.h>, which has no macro for it).
+ */
+#define DMAADD_COMPLETION_STATUS_BITS 8
+#define DMAADD_COMPLETION_STATUS_MASK \
+	((UINT64_C(1) << DMAADD_COMPLETION_STATUS_BITS) - 1)
+
+/* dmaadd_completion_peek() could not tell: ask the kernel. */
+#define DMAADD_PEEK_ASK_KERNEL 1
+
+/*
+ * dmaadd_device_peek() from the completion page: 0 or -1 (errno set) as
+ * it returns, or DMAADD_PEEK_ASK_KERNEL when the page does not say.
+ *
+ * The kernel writes a job's status entry, then publishes completed_id
+ * with a release store: once completed_id (loaded with acquire) is at or
+ * past @job_id, its entry holds @job_id's status unless a job
+ * DMAADD_COMPLETION_HISTORY later has completed and taken the entry,
+ * which the id in the entry tells. The job's output is visible too.
+ */
+static int dmaadd_completion_peek(struct dmaadd_device *dev, uint64_t job_id,
+				  uint32_t *status)
+{
+	const struct dmaadd_completion_page *page = dev->completion;
+	uint64_t completed, entry;
+
+	completed = __atomic_load_n(&page->completed_id, __ATOMIC_ACQUIRE);
+	if (completed < job_id) {
+		/*
+		 * Pending if the kernel gave the id out; an id beyond every
+		 * one the library saw was submitted some other way, or never
+		 * (WAIT then says ENOENT).
+		 */
+		if (job_id <= atomic_load_explicit(&dev->last_job_id,
+						   memory_order_relaxed)) {
+			errno = EAGAIN;
+			return -1;
+		}
+		return DMAADD_PEEK_ASK_KERNEL;
+	}
+
+	entry = __atomic_load_n(&page->status[job_id %
+					      DMAADD_COMPLETION_HISTORY],
+				__ATOMIC_RELAXED);
+	if (entry >> DMAADD_COMPLETION_STATUS_BITS != job_id)
+		return DMAADD_PEEK_ASK_KERNEL;
+	return dmaadd_job_result((uint32_t)(entry &
+					    DMAADD_COMPLETION_STATUS_MASK),
+				 status);
+}
+#endif
+
+DMAADD_API int dmaadd_device_peek(struct dmaadd_device *dev, uint64_t job_id,
+				  uint32_t *status)
+{
+	if (!dev || !job_id) {
+		errno = EINVAL;
+		return -1;
+	}
+
+#if DMAADD_HAVE_COMPLETION_PAGE
+	if (dev->completion) {
+		int ret = dmaadd_completion_peek(dev, job_id, status);
+
+		if (ret != DMAADD_PEEK_ASK_KERNEL)
+			return ret;
+	}
+#endif
+
+	/*
+	 * No page, or not in it: a WAIT that only polls (deadline 0, in the
+	 * past), whose "not yet" is ETIMEDOUT.
+	 */
+	if (dmaadd_wait_until(dev, job_id, 0, status)) {
+		if (errno == ETIMEDOUT)
+			errno = EAGAIN;
 		return -1;
 	}
 	return 0;
@@ -363,13 +489,7 @@ DMAADD_API int dmaadd_device_add_i32_copy(struct dmaadd_device *dev,
 	if (dmaadd__ioctl(dev->fd, DMAADD_IOCTL_SUBMIT_COPY, &arg))
 		return -1;
 
-	if (status)
-		*status = arg.status;
-	if (arg.status != DMAADD_JOB_OK) {
-		errno = EIO;
-		return -1;
-	}
-	return 0;
+	return dmaadd_job_result(arg.status, status);
 }
 
 DMAADD_API const char *dmaadd_job_status_name(uint32_t status)

@@ -16,6 +16,13 @@
  * same handle again, as the kernel does) from "another driver's" (any
  * other memfd: a new handle of kind IMPORT).
  *
+ * The stand-in's completion page (API version 6) is /dev/zero's: a page of
+ * zeros, where no job ever completes. The tests of the page open a memfd
+ * through /proc/self/fd instead, which the stand-in also takes for a
+ * device: the library maps its first page as the completion page, and the
+ * test writes into it as the kernel would. With null_is_device, /dev/null
+ * is a device too, one whose completion page cannot be mapped.
+ *
  * The stand-in's fences are eventfds: readable (poll(2) says POLLIN) once
  * signalled, like a sync_file. The stand-in answers SYNC_IOC_FILE_INFO and
  * SYNC_IOC_MERGE for the ones it made; any other descriptor gets the real
@@ -140,6 +147,10 @@ static struct fake_kernel {
 	struct fake_fence fences[FAKE_MAX_FENCES];
 	unsigned int nfences;
 	uint32_t api_version;	/* INFO reports it; 0: DMAADD_API_VERSION */
+	bool null_is_device;	/* /dev/null answers the dmaadd ioctls */
+	/* The memfd that is a device too; page_ino 0: none. */
+	dev_t page_dev;
+	ino_t page_ino;
 	struct dmaadd_wait wait_args[FAKE_MAX_ERRS + 1];
 	uint64_t wait_called_at_ns;
 	bool bad_arg;	/* a size, flags or reserved member was wrong */
@@ -161,8 +172,13 @@ static bool fake_is_device(int fd)
 {
 	struct stat st;
 
-	return !fstat(fd, &st) && S_ISCHR(st.st_mode) &&
-	       st.st_rdev == makedev(1, 5);
+	if (fstat(fd, &st))
+		return false;
+	if (S_ISCHR(st.st_mode))
+		return st.st_rdev == makedev(1, 5) ||
+		       (fake.null_is_device && st.st_rdev == makedev(1, 3));
+	return fake.page_ino && st.st_ino == fake.page_ino &&
+	       st.st_dev == fake.page_dev;
 }
 
 /* Returns the injected error for this call, or 0. */
@@ -1180,6 +1196,7 @@ TEST(feature_values_are_abi)
 	EXPECT_EQ(7, DMAADD_FEATURE_SUBMIT_COPY);
 	EXPECT_EQ(8, DMAADD_FEATURE_DEVICE_REMOVAL);
 	EXPECT_EQ(9, DMAADD_FEATURE_POLL);
+	EXPECT_EQ(10, DMAADD_FEATURE_COMPLETION_PAGE);
 }
 
 TEST(feature_names)
@@ -1197,9 +1214,11 @@ TEST(feature_names)
 	EXPECT_STREQ("device_removal",
 		     dmaadd_feature_name(DMAADD_FEATURE_DEVICE_REMOVAL));
 	EXPECT_STREQ("poll", dmaadd_feature_name(DMAADD_FEATURE_POLL));
+	EXPECT_STREQ("completion_page",
+		     dmaadd_feature_name(DMAADD_FEATURE_COMPLETION_PAGE));
 	EXPECT_STREQ("unknown", dmaadd_feature_name(0));
 	EXPECT_STREQ("unknown",
-		     dmaadd_feature_name(DMAADD_FEATURE_POLL + 1));
+		     dmaadd_feature_name(DMAADD_FEATURE_COMPLETION_PAGE + 1));
 	EXPECT_STREQ("unknown", dmaadd_feature_name(UINT32_MAX));
 }
 
@@ -1370,13 +1389,14 @@ TEST(features_follow_the_api_version)
 		{ DMAADD_FEATURE_SUBMIT_COPY, 3 },
 		{ DMAADD_FEATURE_DEVICE_REMOVAL, 4 },
 		{ DMAADD_FEATURE_POLL, 5 },
+		{ DMAADD_FEATURE_COMPLETION_PAGE, 6 },
 	};
 	struct dmaadd_device_info *info;
 	struct dmaadd_device *dev;
 	uint32_t api;
 	unsigned int i;
 
-	for (api = 1; api <= 5; api++) {
+	for (api = 1; api <= 6; api++) {
 		fake.api_version = api;
 		dev = dmaadd_device_open("/dev/zero");
 		ASSERT_NE(NULL, dev);
@@ -1401,7 +1421,7 @@ TEST_F(fake, unknown_features_are_einval)
 {
 	struct dmaadd_device_info *info = dmaadd_device_get_info(self->dev);
 	const uint32_t unknown[] = {
-		0, DMAADD_FEATURE_POLL + 1, 1000, UINT32_MAX,
+		0, DMAADD_FEATURE_COMPLETION_PAGE + 1, 1000, UINT32_MAX,
 	};
 	unsigned int i;
 
@@ -1887,6 +1907,389 @@ TEST_F(fake, add_i32_copy_needs_api_version_3)
 	EXPECT_EQ(0, fake.copy.calls);
 	EXPECT_EQ(0, c[0]);
 	dmaadd_device_close(old);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Against the stand-in kernel: the completion page                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A device whose completion page the test writes: a memfd of two pages,
+ * opened through /proc/self/fd, which the stand-in takes for a device.
+ * The library maps its first page read-only as the completion page;
+ * buffers map the second (alloc_offset), which the tests never read.
+ */
+/*
+ * The library reads the page with 64-bit atomic loads and leaves it alone
+ * where those are not lock-free (lib/internal.h); so do these tests.
+ */
+#if defined(__GCC_ATOMIC_LLONG_LOCK_FREE) && __GCC_ATOMIC_LLONG_LOCK_FREE == 2
+#define NEED_PAGE() do { } while (0)
+#else
+#define NEED_PAGE() \
+	SKIP(return, "no lock-free 64-bit atomics: the library maps no page")
+#endif
+
+FIXTURE(page) {
+	int memfd;
+	char path[64];
+	struct dmaadd_completion_page *page;	/* the test's, read-write */
+	struct dmaadd_device *dev;
+	struct dmaadd_buffer *a, *b, *c;
+};
+
+FIXTURE_SETUP(page)
+{
+	struct stat st;
+
+	self->memfd = memfd_create("fake-completion-page", MFD_CLOEXEC);
+	ASSERT_LE(0, self->memfd);
+	ASSERT_EQ(0, ftruncate(self->memfd, 2 * FAKE_PAGE));
+	ASSERT_EQ(0, fstat(self->memfd, &st));
+	fake.page_dev = st.st_dev;
+	fake.page_ino = st.st_ino;
+	fake.alloc_offset = FAKE_PAGE;
+	self->page = mmap(NULL, FAKE_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  self->memfd, 0);
+	ASSERT_NE(MAP_FAILED, self->page);
+	snprintf(self->path, sizeof(self->path), "/proc/self/fd/%d",
+		 self->memfd);
+
+	self->dev = dmaadd_device_open(self->path);
+	ASSERT_NE(NULL, self->dev);
+	self->a = dmaadd_buffer_alloc(self->dev, 4096);
+	self->b = dmaadd_buffer_alloc(self->dev, 4096);
+	self->c = dmaadd_buffer_alloc(self->dev, 4096);
+	ASSERT_NE(NULL, self->a);
+	ASSERT_NE(NULL, self->b);
+	ASSERT_NE(NULL, self->c);
+}
+
+FIXTURE_TEARDOWN(page)
+{
+	dmaadd_buffer_free(self->a);
+	dmaadd_buffer_free(self->b);
+	dmaadd_buffer_free(self->c);
+	dmaadd_device_close(self->dev);
+	munmap(self->page, FAKE_PAGE);
+	close(self->memfd);
+	EXPECT_FALSE(fake.bad_arg);
+	EXPECT_FALSE(fake.double_free);
+}
+
+/* Job @id completed with @status, as the kernel writes it: entry, then id. */
+static void page_complete(struct dmaadd_completion_page *page, uint64_t id,
+			  uint32_t status)
+{
+	__atomic_store_n(&page->status[id % DMAADD_COMPLETION_HISTORY],
+			 id << 8 | status, __ATOMIC_RELAXED);
+	__atomic_store_n(&page->completed_id, id, __ATOMIC_RELEASE);
+}
+
+static uint64_t page_submit(FIXTURE_DATA(page) *self)
+{
+	struct dmaadd_job_desc job = {
+		.size = sizeof(job),
+		.op = DMAADD_OP_ADD_I32,
+		.count = 1,
+		.a = { .buffer = self->a },
+		.b = { .buffer = self->b },
+		.c = { .buffer = self->c },
+	};
+	uint64_t id = 0;
+
+	if (dmaadd_device_submit(self->dev, &job, &id))
+		return 0;
+	return id;
+}
+
+/*
+ * The mappings of the inode @ino at file offset 0 with permissions
+ * @perms, e.g. "r--s" for the library's completion page.
+ */
+static int count_mappings(ino_t ino, const char *perms)
+{
+	char line[512], p[5];
+	unsigned long long off, inode;
+	int n = 0;
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*x-%*x %4s %llx %*s %llu", p, &off,
+			   &inode) == 3 &&
+		    inode == (unsigned long long)ino && !off &&
+		    !strcmp(p, perms))
+			n++;
+	fclose(f);
+	return n;
+}
+
+TEST_F(page, mapped_read_only_shared_at_open_unmapped_at_close)
+{
+	struct dmaadd_device *dev;
+	struct dmaadd_buffer *buf;
+
+	NEED_PAGE();
+	/* The fixture's device, read-only and shared; the test's own. */
+	EXPECT_EQ(1, count_mappings(fake.page_ino, "r--s"));
+	EXPECT_EQ(1, count_mappings(fake.page_ino, "rw-s"));
+
+	dev = dmaadd_device_open(self->path);
+	ASSERT_NE(NULL, dev);
+	EXPECT_EQ(2, count_mappings(fake.page_ino, "r--s"));
+	dmaadd_device_close(dev);
+	EXPECT_EQ(1, count_mappings(fake.page_ino, "r--s"));
+
+	/* Closed with a buffer still alive: the page goes all the same. */
+	dev = dmaadd_device_open(self->path);
+	ASSERT_NE(NULL, dev);
+	buf = dmaadd_buffer_alloc(dev, 4096);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(2, count_mappings(fake.page_ino, "r--s"));
+	errno = 1234;
+	dmaadd_device_close(dev);
+	EXPECT_EQ(1234, errno);
+	EXPECT_EQ(1, count_mappings(fake.page_ino, "r--s"));
+	dmaadd_buffer_free(buf);
+}
+
+TEST_F(page, completed_job_without_a_system_call)
+{
+	uint32_t status = 99;
+	uint64_t id = page_submit(self);
+
+	NEED_PAGE();
+	ASSERT_EQ(1, id);
+	page_complete(self->page, id, DMAADD_JOB_OK);
+	EXPECT_EQ(0, dmaadd_device_peek(self->dev, id, &status));
+	EXPECT_EQ(DMAADD_JOB_OK, status);
+	/* Status is optional. */
+	EXPECT_EQ(0, dmaadd_device_peek(self->dev, id, NULL));
+	EXPECT_EQ(0, fake.wait.calls);
+}
+
+TEST_F(page, pending_job_is_eagain_without_a_system_call)
+{
+	uint32_t status = 1234;
+	uint64_t first = page_submit(self), second = page_submit(self);
+
+	NEED_PAGE();
+	ASSERT_EQ(1, first);
+	ASSERT_EQ(2, second);
+	EXPECT_ERRNO(EAGAIN, dmaadd_device_peek(self->dev, first, &status));
+	EXPECT_ERRNO(EAGAIN, dmaadd_device_peek(self->dev, second, &status));
+	EXPECT_EQ(1234, status);
+
+	/* Jobs complete in order: the first is done, the second not. */
+	page_complete(self->page, first, DMAADD_JOB_OK);
+	EXPECT_EQ(0, dmaadd_device_peek(self->dev, first, &status));
+	EXPECT_EQ(DMAADD_JOB_OK, status);
+	status = 1234;
+	EXPECT_ERRNO(EAGAIN, dmaadd_device_peek(self->dev, second, &status));
+	EXPECT_EQ(1234, status);
+	EXPECT_EQ(0, fake.wait.calls);
+}
+
+TEST_F(page, failed_jobs_are_eio_with_their_status)
+{
+	static const uint32_t bad[] = {
+		DMAADD_JOB_FAULT, DMAADD_JOB_INVALID, DMAADD_JOB_CANCELLED, 77,
+	};
+	unsigned int i;
+	uint32_t status;
+	uint64_t id;
+
+	NEED_PAGE();
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		id = page_submit(self);
+		ASSERT_NE(0, id);
+		page_complete(self->page, id, bad[i]);
+		status = 0;
+		EXPECT_ERRNO(EIO, dmaadd_device_peek(self->dev, id, &status));
+		EXPECT_EQ(bad[i], status);
+		EXPECT_ERRNO(EIO, dmaadd_device_peek(self->dev, id, NULL));
+	}
+	EXPECT_EQ(0, fake.wait.calls);
+}
+
+/* A job whose entry a later job took: the kernel is asked, polling only. */
+TEST_F(page, job_no_longer_in_the_page_asks_the_kernel)
+{
+	uint64_t id = page_submit(self), later = id + DMAADD_COMPLETION_HISTORY;
+	uint32_t status = 99;
+
+	NEED_PAGE();
+	ASSERT_EQ(1, id);
+	/* The stand-in has given out every id up to @later. */
+	fake.next_job = later + 1;
+	page_complete(self->page, id, DMAADD_JOB_OK);
+	page_complete(self->page, later, DMAADD_JOB_OK);
+
+	fake.wait_status = DMAADD_JOB_CANCELLED;
+	EXPECT_ERRNO(EIO, dmaadd_device_peek(self->dev, id, &status));
+	EXPECT_EQ(DMAADD_JOB_CANCELLED, status);
+	ASSERT_EQ(1, fake.wait.calls);
+	EXPECT_EQ(sizeof(struct dmaadd_wait), fake.wait_args[0].size);
+	EXPECT_EQ(id, fake.wait_args[0].job_id);
+	EXPECT_EQ(0, fake.wait_args[0].timeout_ns);
+
+	fake.wait_status = DMAADD_JOB_OK;
+	EXPECT_EQ(0, dmaadd_device_peek(self->dev, id, &status));
+	EXPECT_EQ(DMAADD_JOB_OK, status);
+
+	/* Older than job_history: the kernel's ENOENT, status untouched. */
+	fake.wait.errs[2] = ENOENT;
+	status = 1234;
+	EXPECT_ERRNO(ENOENT, dmaadd_device_peek(self->dev, id, &status));
+	EXPECT_EQ(1234, status);
+	EXPECT_EQ(3, fake.wait.calls);
+
+	/* The later job is in the page. */
+	EXPECT_EQ(0, dmaadd_device_peek(self->dev, later, NULL));
+	EXPECT_EQ(3, fake.wait.calls);
+}
+
+/*
+ * An id the library never gave out: never submitted (ENOENT, as WAIT
+ * says), or submitted with a raw ioctl (pending: EAGAIN, not ETIMEDOUT).
+ */
+TEST_F(page, unknown_id_asks_the_kernel)
+{
+	struct dmaadd_submit raw = {
+		.size = sizeof(raw),
+		.op = DMAADD_OP_ADD_I32,
+		.count = 1,
+		.a = { .handle = dmaadd_buffer_get_handle(self->a) },
+		.b = { .handle = dmaadd_buffer_get_handle(self->b) },
+		.c = { .handle = dmaadd_buffer_get_handle(self->c) },
+	};
+	uint32_t status = 1234;
+	uint64_t id = page_submit(self);
+
+	NEED_PAGE();
+	ASSERT_EQ(1, id);
+	EXPECT_ERRNO(ENOENT, dmaadd_device_peek(self->dev, id + 1, &status));
+	EXPECT_EQ(1, fake.wait.calls);
+	EXPECT_EQ(id + 1, fake.wait_args[0].job_id);
+	EXPECT_EQ(0, fake.wait_args[0].timeout_ns);
+
+	ASSERT_EQ(0, ioctl(dmaadd_device_get_fd(self->dev), DMAADD_IOCTL_SUBMIT,
+			   &raw));
+	ASSERT_EQ(id + 1, raw.job_id);
+	fake.wait.errs[1] = ETIMEDOUT;
+	EXPECT_ERRNO(EAGAIN, dmaadd_device_peek(self->dev, raw.job_id,
+						&status));
+	EXPECT_EQ(1234, status);
+	EXPECT_EQ(2, fake.wait.calls);
+	/* Once the page has it, no system call. */
+	page_complete(self->page, raw.job_id, DMAADD_JOB_OK);
+	EXPECT_EQ(0, dmaadd_device_peek(self->dev, raw.job_id, &status));
+	EXPECT_EQ(DMAADD_JOB_OK, status);
+	EXPECT_EQ(2, fake.wait.calls);
+}
+
+TEST_F(page, batch_ids_are_known)
+{
+	struct dmaadd_job_desc job = {
+		.size = sizeof(job),
+		.op = DMAADD_OP_ADD_I32,
+		.count = 1,
+		.a = { .buffer = self->a },
+		.b = { .buffer = self->b },
+		.c = { .buffer = self->c },
+	};
+	const struct dmaadd_job_desc *jobs[] = { &job, &job, &job };
+	uint64_t first;
+
+	NEED_PAGE();
+	ASSERT_EQ(0, dmaadd_device_submit_batch(self->dev, jobs, 3, &first,
+						NULL, NULL));
+	page_complete(self->page, first, DMAADD_JOB_OK);
+	EXPECT_EQ(0, dmaadd_device_peek(self->dev, first, NULL));
+	EXPECT_ERRNO(EAGAIN, dmaadd_device_peek(self->dev, first + 2, NULL));
+	EXPECT_EQ(0, fake.wait.calls);
+	EXPECT_ERRNO(ENOENT, dmaadd_device_peek(self->dev, first + 3, NULL));
+	EXPECT_EQ(1, fake.wait.calls);
+}
+
+TEST_F(page, bad_arguments_make_no_system_call)
+{
+	uint32_t status = 1234;
+
+	EXPECT_ERRNO(EINVAL, dmaadd_device_peek(self->dev, 0, &status));
+	EXPECT_ERRNO(EINVAL, dmaadd_device_peek(NULL, 1, &status));
+	EXPECT_EQ(1234, status);
+	EXPECT_EQ(0, fake.wait.calls);
+}
+
+TEST_F(page, the_page_is_the_feature)
+{
+	struct dmaadd_device_info *info = dmaadd_device_get_info(self->dev);
+
+	ASSERT_NE(NULL, info);
+	EXPECT_TRUE(dmaadd_device_info_has_feature(
+		info, DMAADD_FEATURE_COMPLETION_PAGE));
+	dmaadd_device_info_free(info);
+}
+
+/* A module older than API version 6 has no page: WAIT that only polls. */
+TEST(peek_without_a_page_polls_the_kernel)
+{
+	struct dmaadd_device *dev;
+	uint32_t status = 1234;
+
+	fake.api_version = 5;
+	dev = dmaadd_device_open("/dev/zero");
+	ASSERT_NE(NULL, dev);
+	fake.next_job = 3;	/* jobs 1 and 2 were submitted */
+
+	fake.wait.errs[0] = ETIMEDOUT;
+	EXPECT_ERRNO(EAGAIN, dmaadd_device_peek(dev, 2, &status));
+	EXPECT_EQ(1234, status);
+	ASSERT_EQ(1, fake.wait.calls);
+	EXPECT_EQ(2, fake.wait_args[0].job_id);
+	EXPECT_EQ(0, fake.wait_args[0].timeout_ns);
+	EXPECT_EQ(sizeof(struct dmaadd_wait), fake.wait_args[0].size);
+
+	EXPECT_EQ(0, dmaadd_device_peek(dev, 2, &status));
+	EXPECT_EQ(DMAADD_JOB_OK, status);
+	fake.wait_status = DMAADD_JOB_FAULT;
+	EXPECT_ERRNO(EIO, dmaadd_device_peek(dev, 1, &status));
+	EXPECT_EQ(DMAADD_JOB_FAULT, status);
+	EXPECT_ERRNO(ENOENT, dmaadd_device_peek(dev, 3, NULL));
+	/* Other errors of WAIT pass through; EINTR is retried. */
+	fake.wait.calls = 0;
+	fake.wait.errs[0] = EINTR;
+	fake.wait.errs[1] = ENODEV;
+	EXPECT_ERRNO(ENODEV, dmaadd_device_peek(dev, 1, NULL));
+	EXPECT_EQ(2, fake.wait.calls);
+	EXPECT_ERRNO(EINVAL, dmaadd_device_peek(dev, 0, NULL));
+	EXPECT_EQ(2, fake.wait.calls);
+	dmaadd_device_close(dev);
+	EXPECT_FALSE(fake.bad_arg);
+}
+
+/* A page that cannot be mapped does not fail the open. */
+TEST(peek_when_the_page_cannot_be_mapped)
+{
+	struct dmaadd_device *dev;
+	uint32_t status = 1234;
+
+	/* /dev/null answers the ioctls, but mmap() gives ENODEV. */
+	fake.null_is_device = true;
+	dev = dmaadd_device_open("/dev/null");
+	ASSERT_NE(NULL, dev);
+	fake.next_job = 2;
+	fake.wait.errs[0] = ETIMEDOUT;
+	EXPECT_ERRNO(EAGAIN, dmaadd_device_peek(dev, 1, &status));
+	EXPECT_EQ(0, dmaadd_device_peek(dev, 1, &status));
+	EXPECT_EQ(DMAADD_JOB_OK, status);
+	EXPECT_EQ(2, fake.wait.calls);
+	EXPECT_EQ(0, fake.wait_args[1].timeout_ns);
+	dmaadd_device_close(dev);
 }
 
 /* ------------------------------------------------------------------------ */

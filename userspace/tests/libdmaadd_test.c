@@ -298,7 +298,7 @@ TEST_F(dev, module_has_every_feature)
 	NEED_DEVICE();
 	ASSERT_EQ(DMAADD_API_VERSION,
 		  dmaadd_device_info_get_api_version(self->info));
-	for (f = DMAADD_FEATURE_DMABUF; f <= DMAADD_FEATURE_POLL;
+	for (f = DMAADD_FEATURE_DMABUF; f <= DMAADD_FEATURE_COMPLETION_PAGE;
 	     f++) {
 		EXPECT_TRUE(dmaadd_device_info_has_feature(self->info, f)) {
 			TH_LOG("feature %s", dmaadd_feature_name(f));
@@ -2568,6 +2568,155 @@ TEST_F(dev, fence_out_fence_needs_submit_fence)
 	job.flags = 0;
 	ASSERT_EQ(0, dmaadd_device_submit(self->dev, &job, &id));
 	EXPECT_EQ(1, id);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The completion page (1.4)                                                */
+/* ------------------------------------------------------------------------ */
+
+/* dmaadd_device_peek() while the job is pending, for at most WAIT_NS. */
+static int peek_until_done(struct dmaadd_device *dev, uint64_t id,
+			   uint32_t *status)
+{
+	uint64_t deadline = mono_ns() + WAIT_NS;
+	int ret;
+
+	while ((ret = dmaadd_device_peek(dev, id, status)) == -1 &&
+	       errno == EAGAIN && mono_ns() < deadline)
+		usleep(100);
+	return ret;
+}
+
+/* The mappings of @path at offset 0 with permissions @perms, e.g. "r--s". */
+static int count_page_mappings(const char *path, const char *perms)
+{
+	char line[PATH_MAX + 128], p[5], name[PATH_MAX];
+	unsigned long long off;
+	int n = 0;
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*x-%*x %4s %llx %*s %*u %s", p, &off,
+			   name) == 3 &&
+		    !off && !strcmp(p, perms) && !strcmp(name, path))
+			n++;
+	fclose(f);
+	return n;
+}
+
+TEST_F(dev, peek_page_is_mapped_read_only_until_close)
+{
+	char path[PATH_MAX];
+	struct dmaadd_device *dev;
+	int before;
+
+	NEED_DEVICE();
+#if !defined(__GCC_ATOMIC_LLONG_LOCK_FREE) || __GCC_ATOMIC_LLONG_LOCK_FREE != 2
+	SKIP(return, "no lock-free 64-bit atomics: the library maps no page");
+#endif
+	/* /proc/self/maps names the node itself, not a symlink to it. */
+	ASSERT_NE(NULL, realpath(dmaadd_device_get_path(self->dev), path));
+	before = count_page_mappings(path, "r--s");
+	ASSERT_LE(1, before);	/* the fixture's device */
+	dev = dmaadd_device_open(path);
+	ASSERT_NE(NULL, dev);
+	EXPECT_EQ(before + 1, count_page_mappings(path, "r--s"));
+	dmaadd_device_close(dev);
+	EXPECT_EQ(before, count_page_mappings(path, "r--s"));
+}
+
+TEST_F(dev, peek_until_done_sees_the_output)
+{
+	struct dmaadd_job_desc job;
+	uint32_t status = 99;
+	uint64_t id;
+
+	NEED_DEVICE();
+	EXPECT_ERRNO(EINVAL, dmaadd_device_peek(self->dev, 0, &status));
+	EXPECT_ERRNO(ENOENT, dmaadd_device_peek(self->dev, 1, &status));
+	EXPECT_EQ(99, status);
+
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, self->n);
+	ASSERT_EQ(0, dmaadd_device_submit(self->dev, &job, &id));
+	ASSERT_EQ(0, peek_until_done(self->dev, id, &status));
+	EXPECT_EQ(DMAADD_JOB_OK, status);
+	/* Completed means the output is there, without a WAIT. */
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b),
+				      data(self->c), self->n));
+	EXPECT_ERRNO(ENOENT, dmaadd_device_peek(self->dev, id + 1, NULL));
+	EXPECT_EQ(0, dmaadd_device_wait(self->dev, id, 0, NULL));
+	EXPECT_EQ(0, dmaadd_device_peek(self->dev, id, NULL));
+}
+
+TEST_F(dev, peek_held_job_is_eagain)
+{
+	struct dmaadd_job_desc job;
+	struct blocker blk;
+	uint32_t status = 99;
+	uint64_t id;
+
+	NEED_DEVICE();
+	NEED_BLOCKER(&blk);
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, self->n);
+	ASSERT_EQ(0, submit_fenced(self->dev, job, DMAADD_JOB_IN_FENCE,
+				   blk.sync, &id, NULL));
+	EXPECT_ERRNO(EAGAIN, dmaadd_device_peek(self->dev, id, &status));
+	usleep(100000);
+	EXPECT_ERRNO(EAGAIN, dmaadd_device_peek(self->dev, id, &status));
+	EXPECT_EQ(99, status);
+	EXPECT_EQ(POISON, data(self->c)[0]);
+
+	ASSERT_EQ(0, blocker_release(&blk));
+	ASSERT_EQ(0, peek_until_done(self->dev, id, &status));
+	EXPECT_EQ(DMAADD_JOB_OK, status);
+	EXPECT_EQ(-1, first_wrong_sum(data(self->a), data(self->b),
+				      data(self->c), self->n));
+	blocker_destroy(&blk);
+}
+
+TEST_F(dev, peek_of_faulted_job_is_eio)
+{
+	struct dmaadd_job_desc job;
+	uint32_t status = 99;
+	uint64_t id;
+
+	NEED_DEVICE();
+	if (inject_fault(dmaadd_device_info_get_index(self->info), 1))
+		SKIP(return, "no debugfs inject_fault: %s", strerror(errno));
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, self->n);
+	ASSERT_EQ(0, dmaadd_device_submit(self->dev, &job, &id));
+	EXPECT_ERRNO(EIO, peek_until_done(self->dev, id, &status));
+	EXPECT_EQ(DMAADD_JOB_FAULT, status);
+	EXPECT_EQ(POISON, data(self->c)[0]);	/* nothing written */
+}
+
+/* A job DMAADD_COMPLETION_HISTORY jobs older has left the page: WAIT. */
+TEST_F(dev, peek_job_older_than_the_page)
+{
+	const uint64_t jobs = DMAADD_COMPLETION_HISTORY + 2;
+	struct dmaadd_job_desc job;
+	uint64_t i, first = 0, id = 0;
+
+	NEED_DEVICE();
+	if (self->history < jobs)
+		SKIP(return, "job_history %u below %llu", self->history,
+		     (unsigned long long)jobs);
+	job = add_job(self->c, 0, self->a, 0, self->b, 0, 1);
+	for (i = 0; i < jobs; i++) {
+		ASSERT_EQ(0, dmaadd_device_submit(self->dev, &job, &id));
+		if (!i)
+			first = id;
+	}
+	ASSERT_EQ(0, dmaadd_device_wait(self->dev, id, WAIT_NS, NULL));
+	for (i = first; i <= id; i++)
+		EXPECT_EQ(0, dmaadd_device_peek(self->dev, i, NULL)) {
+			TH_LOG("job %llu of %llu..%llu: %s",
+			       (unsigned long long)i, (unsigned long long)first,
+			       (unsigned long long)id, strerror(errno));
+		}
 }
 
 /* A binary built against libdmaadd 1.1 passes the shorter struct. */
