@@ -242,7 +242,8 @@ bench)
 		# staged install (make -C userspace example)
 		[ -x /add ] && run example-add /add
 		if [ -x /dmaadd_bench ]; then
-			run dmaadd_bench /dmaadd_bench
+			# Quiet, then again with a busy process on every CPU.
+			run dmaadd_bench /dmaadd_bench --busy
 		else
 			echo "init: /dmaadd_bench is missing from the initramfs"
 			mark "RESULT fail dmaadd_bench present"
