@@ -155,6 +155,46 @@ static void *dmaadd_engine_xlate(struct dmaadd_engine *eng,
 	return page_address(page) + offset_in_page(phys);
 }
 
+/*
+ * Translate a run of up to *@len bytes at @addr; *@len is set to the bytes
+ * that translate to one contiguous kernel range (at least the rest of the
+ * device page), within the 64 KiB-aligned physical window of the first
+ * byte: a window lies within one memory (sub)section, the granule of
+ * pfn_valid(), so the first page's checks hold for all of it. Through an
+ * IOMMU every further page is looked up in its page table, as an IOTLB
+ * would, and the run goes on while they follow each other. Without one,
+ * dma-direct maps a device range linearly onto CPU memory: the run takes
+ * the window if its last byte translates to where the first one says. This is the
+ * engine's burst, and what keeps an emulating CPU from paying the loop
+ * over the three cursors for every page (docs/bench.md).
+ */
+static void *dmaadd_engine_xlate_run(struct dmaadd_engine *eng,
+				     struct iommu_domain *dom, u64 addr,
+				     u64 *len)
+{
+	u64 page_left = PAGE_SIZE - offset_in_page(addr);
+	void *va = dmaadd_engine_xlate(eng, dom, addr);
+	u64 run, n = min(*len, page_left);
+	phys_addr_t phys, last;
+
+	if (!va || *len <= page_left)
+		goto out;
+	phys = virt_to_phys(va);
+	run = min_t(u64, *len, SZ_64K - (phys & (SZ_64K - 1)));
+	if (dom) {
+		/* Page by page, while the pages follow each other. */
+		while (n < run && iommu_iova_to_phys(dom, addr + n) == phys + n)
+			n = min_t(u64, n + PAGE_SIZE, run);
+	} else {
+		last = dma_to_phys(eng->dev, addr + run - 1);
+		if (last == phys + run - 1 && pfn_valid(PHYS_PFN(last)))
+			n = run;
+	}
+out:
+	*len = n;
+	return va;
+}
+
 /* Raise the completion "interrupt"; the jobs' mappings may go after it. */
 static void dmaadd_engine_irq(struct dmaadd_engine *eng,
 			      const struct dmaadd_engine_done *done,
@@ -276,8 +316,8 @@ static long dmaadd_cursor_map(struct dmaadd_engine *eng,
 	}
 	if (check_add_overflow(cur->addr, cur->left, &n))
 		return -EFAULT;
-	n = min3(max, cur->left, (u64)(PAGE_SIZE - offset_in_page(cur->addr)));
-	*va = dmaadd_engine_xlate(eng, dom, cur->addr);
+	n = min(max, cur->left);
+	*va = dmaadd_engine_xlate_run(eng, dom, cur->addr, &n);
 	if (!*va)
 		return -EFAULT;
 	return n;
@@ -367,8 +407,8 @@ static void dmaadd_add_i32(void *c, const void *a, const void *b, size_t n)
 }
 
 /*
- * The engine's datapath at memory speed: the CPU's vector unit, 64 (SSE2)
- * or 128 (AVX2) bytes per step, between kernel_fpu_begin() and
+ * The engine's datapath at memory speed: the CPU's vector unit, 128 (SSE2)
+ * or 512 (AVX2) bytes per step, between kernel_fpu_begin() and
  * kernel_fpu_end(). paddd is exact modular int32 addition, as the scalar
  * lanes are. Chosen once per engine by CPU feature; used for jobs of a page
  * or more where may_use_simd() (a smaller job would pay more for the FPU
@@ -395,29 +435,55 @@ static enum dmaadd_simd dmaadd_simd_best(void)
 	return DMAADD_SIMD_NONE;
 }
 
-/* @n int32s in 16-element steps; returns the elements done. */
+/*
+ * One step moves a whole register file: all of a's burst is read, then all
+ * of b's added, then all of c's written, as the scalar line buffer does, so
+ * that each operand's page is entered once per burst (see dmaadd_add_i32()).
+ */
+
+/*
+ * @n int32s in 32-element (128-byte) steps; returns the elements done.
+ * Legacy SSE needs aligned memory operands, so b is loaded into registers
+ * of its own: half the register file each.
+ */
 static size_t dmaadd_add_i32_sse2(void *c, const void *a, const void *b,
 				  size_t n)
 {
 	size_t done;
 
-	for (done = 0; n - done >= 16; done += 16) {
-		asm volatile("movdqu   (%[a]), %%xmm0\n\t"
+	for (done = 0; n - done >= 32; done += 32) {
+		asm volatile("movdqu 0(%[a]), %%xmm0\n\t"
 			     "movdqu 16(%[a]), %%xmm1\n\t"
 			     "movdqu 32(%[a]), %%xmm2\n\t"
 			     "movdqu 48(%[a]), %%xmm3\n\t"
-			     "movdqu   (%[b]), %%xmm4\n\t"
-			     "movdqu 16(%[b]), %%xmm5\n\t"
-			     "movdqu 32(%[b]), %%xmm6\n\t"
-			     "movdqu 48(%[b]), %%xmm7\n\t"
-			     "paddd %%xmm4, %%xmm0\n\t"
-			     "paddd %%xmm5, %%xmm1\n\t"
-			     "paddd %%xmm6, %%xmm2\n\t"
-			     "paddd %%xmm7, %%xmm3\n\t"
-			     "movdqu %%xmm0,   (%[c])\n\t"
+			     "movdqu 64(%[a]), %%xmm4\n\t"
+			     "movdqu 80(%[a]), %%xmm5\n\t"
+			     "movdqu 96(%[a]), %%xmm6\n\t"
+			     "movdqu 112(%[a]), %%xmm7\n\t"
+			     "movdqu 0(%[b]), %%xmm8\n\t"
+			     "movdqu 16(%[b]), %%xmm9\n\t"
+			     "movdqu 32(%[b]), %%xmm10\n\t"
+			     "movdqu 48(%[b]), %%xmm11\n\t"
+			     "movdqu 64(%[b]), %%xmm12\n\t"
+			     "movdqu 80(%[b]), %%xmm13\n\t"
+			     "movdqu 96(%[b]), %%xmm14\n\t"
+			     "movdqu 112(%[b]), %%xmm15\n\t"
+			     "paddd %%xmm8, %%xmm0\n\t"
+			     "paddd %%xmm9, %%xmm1\n\t"
+			     "paddd %%xmm10, %%xmm2\n\t"
+			     "paddd %%xmm11, %%xmm3\n\t"
+			     "paddd %%xmm12, %%xmm4\n\t"
+			     "paddd %%xmm13, %%xmm5\n\t"
+			     "paddd %%xmm14, %%xmm6\n\t"
+			     "paddd %%xmm15, %%xmm7\n\t"
+			     "movdqu %%xmm0, 0(%[c])\n\t"
 			     "movdqu %%xmm1, 16(%[c])\n\t"
 			     "movdqu %%xmm2, 32(%[c])\n\t"
 			     "movdqu %%xmm3, 48(%[c])\n\t"
+			     "movdqu %%xmm4, 64(%[c])\n\t"
+			     "movdqu %%xmm5, 80(%[c])\n\t"
+			     "movdqu %%xmm6, 96(%[c])\n\t"
+			     "movdqu %%xmm7, 112(%[c])\n\t"
 			     : : [a] "r" (a + 4 * done), [b] "r" (b + 4 * done),
 				 [c] "r" (c + 4 * done)
 			     : "memory");
@@ -425,25 +491,61 @@ static size_t dmaadd_add_i32_sse2(void *c, const void *a, const void *b,
 	return done;
 }
 
-/* @n int32s in 32-element steps; returns the elements done. */
+/* @n int32s in 128-element (512-byte) steps; returns the elements done. */
 static size_t dmaadd_add_i32_avx2(void *c, const void *a, const void *b,
 				  size_t n)
 {
 	size_t done;
 
-	for (done = 0; n - done >= 32; done += 32) {
-		asm volatile("vmovdqu   (%[a]), %%ymm0\n\t"
+	for (done = 0; n - done >= 128; done += 128) {
+		asm volatile("vmovdqu 0(%[a]), %%ymm0\n\t"
 			     "vmovdqu 32(%[a]), %%ymm1\n\t"
 			     "vmovdqu 64(%[a]), %%ymm2\n\t"
 			     "vmovdqu 96(%[a]), %%ymm3\n\t"
-			     "vpaddd   (%[b]), %%ymm0, %%ymm0\n\t"
+			     "vmovdqu 128(%[a]), %%ymm4\n\t"
+			     "vmovdqu 160(%[a]), %%ymm5\n\t"
+			     "vmovdqu 192(%[a]), %%ymm6\n\t"
+			     "vmovdqu 224(%[a]), %%ymm7\n\t"
+			     "vmovdqu 256(%[a]), %%ymm8\n\t"
+			     "vmovdqu 288(%[a]), %%ymm9\n\t"
+			     "vmovdqu 320(%[a]), %%ymm10\n\t"
+			     "vmovdqu 352(%[a]), %%ymm11\n\t"
+			     "vmovdqu 384(%[a]), %%ymm12\n\t"
+			     "vmovdqu 416(%[a]), %%ymm13\n\t"
+			     "vmovdqu 448(%[a]), %%ymm14\n\t"
+			     "vmovdqu 480(%[a]), %%ymm15\n\t"
+			     "vpaddd 0(%[b]), %%ymm0, %%ymm0\n\t"
 			     "vpaddd 32(%[b]), %%ymm1, %%ymm1\n\t"
 			     "vpaddd 64(%[b]), %%ymm2, %%ymm2\n\t"
 			     "vpaddd 96(%[b]), %%ymm3, %%ymm3\n\t"
-			     "vmovdqu %%ymm0,   (%[c])\n\t"
+			     "vpaddd 128(%[b]), %%ymm4, %%ymm4\n\t"
+			     "vpaddd 160(%[b]), %%ymm5, %%ymm5\n\t"
+			     "vpaddd 192(%[b]), %%ymm6, %%ymm6\n\t"
+			     "vpaddd 224(%[b]), %%ymm7, %%ymm7\n\t"
+			     "vpaddd 256(%[b]), %%ymm8, %%ymm8\n\t"
+			     "vpaddd 288(%[b]), %%ymm9, %%ymm9\n\t"
+			     "vpaddd 320(%[b]), %%ymm10, %%ymm10\n\t"
+			     "vpaddd 352(%[b]), %%ymm11, %%ymm11\n\t"
+			     "vpaddd 384(%[b]), %%ymm12, %%ymm12\n\t"
+			     "vpaddd 416(%[b]), %%ymm13, %%ymm13\n\t"
+			     "vpaddd 448(%[b]), %%ymm14, %%ymm14\n\t"
+			     "vpaddd 480(%[b]), %%ymm15, %%ymm15\n\t"
+			     "vmovdqu %%ymm0, 0(%[c])\n\t"
 			     "vmovdqu %%ymm1, 32(%[c])\n\t"
 			     "vmovdqu %%ymm2, 64(%[c])\n\t"
 			     "vmovdqu %%ymm3, 96(%[c])\n\t"
+			     "vmovdqu %%ymm4, 128(%[c])\n\t"
+			     "vmovdqu %%ymm5, 160(%[c])\n\t"
+			     "vmovdqu %%ymm6, 192(%[c])\n\t"
+			     "vmovdqu %%ymm7, 224(%[c])\n\t"
+			     "vmovdqu %%ymm8, 256(%[c])\n\t"
+			     "vmovdqu %%ymm9, 288(%[c])\n\t"
+			     "vmovdqu %%ymm10, 320(%[c])\n\t"
+			     "vmovdqu %%ymm11, 352(%[c])\n\t"
+			     "vmovdqu %%ymm12, 384(%[c])\n\t"
+			     "vmovdqu %%ymm13, 416(%[c])\n\t"
+			     "vmovdqu %%ymm14, 448(%[c])\n\t"
+			     "vmovdqu %%ymm15, 480(%[c])\n\t"
 			     : : [a] "r" (a + 4 * done), [b] "r" (b + 4 * done),
 				 [c] "r" (c + 4 * done)
 			     : "memory");
