@@ -24,6 +24,7 @@
 #include "dmaadd_device.h"
 #include "dmaadd_drv.h"
 #include "dmaadd_fence.h"
+#include "dmaadd_job.h"
 
 #define DMAADD_DRV_NAME		"dmaadd"
 #define DMAADD_MAX_PLATFORM	16
@@ -209,6 +210,7 @@ static void __exit dmaadd_exit(void)
 	 * the free work; the last fence's module reference from the fence
 	 * free work, which may still be returning.
 	 */
+	dmaadd_job_free_exit();
 	destroy_workqueue(dmaadd_ring_wq);
 	destroy_workqueue(dmaadd_wq);
 	dmaadd_fence_exit();

@@ -9,16 +9,20 @@
  *
  * That reference must not be dropped by the fence's own release callback:
  * the callback is module text, and the instructions after a final
- * module_put() would run in memory that rmmod may already have freed. The
- * release only queues the fence; a work item frees it and drops the module
- * reference, and dmaadd_fence_exit() - from module_exit, which can only run
- * once the last reference is gone - waits for that work item to return.
+ * module_put() would run in memory that rmmod may already have freed. So
+ * one module reference stands for all live fences: the first fence takes
+ * it, the release of the last one queues a work item that drops it, and
+ * dmaadd_fence_exit() - from module_exit, which can only run once that
+ * reference is gone - waits for the work item to return. A release that is
+ * not the last frees its fence and returns, with the module held by the
+ * others: a stream of jobs, each fence released when the next job's
+ * replaces it in a reservation object, wakes no worker. (It did, one per
+ * job, when each fence held the module and a work item freed each one.)
  *
  * Copyright (C) 2026 The dmaadd authors
  */
 
 #include <linux/dma-fence.h>
-#include <linux/llist.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -31,25 +35,24 @@ struct dmaadd_fence {
 	struct dma_fence base;		/* first: freed with dma_fence_free() */
 	spinlock_t lock;
 	char timeline[16];
-	struct llist_node free_node;	/* on dmaadd_fence_free_list */
 	/* The caller's private data (dmaadd_fence_priv()) follows. */
 	u64 priv[];
 };
 
-static LLIST_HEAD(dmaadd_fence_free_list);
+/* Fences initialised and not yet released. */
+static atomic_t dmaadd_fences_live = ATOMIC_INIT(0);
+/* Module references of live counts that dropped to zero, to be put. */
+static atomic_t dmaadd_fence_module_puts = ATOMIC_INIT(0);
 
-static void dmaadd_fence_free_work_fn(struct work_struct *work)
+static void dmaadd_fence_put_work_fn(struct work_struct *work)
 {
-	struct llist_node *list = llist_del_all(&dmaadd_fence_free_list);
-	struct dmaadd_fence *f, *next;
+	int n = atomic_xchg(&dmaadd_fence_module_puts, 0);
 
-	llist_for_each_entry_safe(f, next, list, free_node) {
-		dma_fence_free(&f->base);
+	while (n--)
 		module_put(THIS_MODULE);
-	}
 }
 
-static DECLARE_WORK(dmaadd_fence_free_work, dmaadd_fence_free_work_fn);
+static DECLARE_WORK(dmaadd_fence_put_work, dmaadd_fence_put_work_fn);
 
 static const char *dmaadd_fence_driver_name(struct dma_fence *fence)
 {
@@ -64,10 +67,11 @@ static const char *dmaadd_fence_timeline_name(struct dma_fence *fence)
 /* Any context: the last dma_fence_put() may come from an interrupt. */
 static void dmaadd_fence_release(struct dma_fence *fence)
 {
-	struct dmaadd_fence *f = container_of(fence, struct dmaadd_fence, base);
-
-	if (llist_add(&f->free_node, &dmaadd_fence_free_list))
-		schedule_work(&dmaadd_fence_free_work);
+	dma_fence_free(fence);
+	if (atomic_dec_and_test(&dmaadd_fences_live)) {
+		atomic_inc(&dmaadd_fence_module_puts);
+		schedule_work(&dmaadd_fence_put_work);
+	}
 }
 
 static const struct dma_fence_ops dmaadd_fence_ops = {
@@ -112,15 +116,21 @@ void *dmaadd_fence_priv(struct dma_fence *fence)
  * @context: fence context
  * @seqno: sequence number in @context
  *
- * From here on the fence holds a reference on the module until its last
- * dma_fence_put(), and the free work after it.
+ * From here on the fence keeps the module loaded until its last
+ * dma_fence_put() (see the top of this file).
  */
 void dmaadd_fence_init(struct dma_fence *fence, const char *timeline,
 		       u64 context, u64 seqno)
 {
 	struct dmaadd_fence *f = container_of(fence, struct dmaadd_fence, base);
 
-	__module_get(THIS_MODULE);
+	/*
+	 * The caller's open file holds the module. Racing with the release
+	 * of the last other fence is fine: each zero queues one put, each
+	 * one takes one reference.
+	 */
+	if (atomic_inc_return(&dmaadd_fences_live) == 1)
+		__module_get(THIS_MODULE);
 	spin_lock_init(&f->lock);
 	strscpy(f->timeline, timeline, sizeof(f->timeline));
 	dma_fence_init(fence, &dmaadd_fence_ops, &f->lock, context, seqno);
@@ -133,10 +143,10 @@ void dmaadd_fence_free_unused(struct dma_fence *fence)
 }
 
 /*
- * Module exit: every fence is gone (each held the module), but the work
+ * Module exit: every fence is gone (they held the module), but the work
  * item that dropped the last reference may still be returning.
  */
 void dmaadd_fence_exit(void)
 {
-	flush_work(&dmaadd_fence_free_work);
+	flush_work(&dmaadd_fence_put_work);
 }

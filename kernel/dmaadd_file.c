@@ -159,7 +159,6 @@ static int dmaadd_file_open(struct inode *inode, struct file *filp)
 	mutex_init(&df->ring_lock);
 	INIT_WORK(&df->ring_work, dmaadd_job_ring_work);
 	init_waitqueue_head(&df->wq);
-	init_waitqueue_head(&df->release_wq);
 	atomic64_set(&df->wake_at, DMAADD_WAKE_NONE);
 	df->next_id = 1;
 	df->fence_context = dma_fence_context_alloc(1);

@@ -54,7 +54,6 @@ struct dmaadd_file {
 	struct work_struct ring_work;	/* rings jobs whose deps signalled */
 	u64 completed_id;		/* jobs up to this id have completed */
 	u64 released_id;		/* ... and dropped their references */
-	wait_queue_head_t release_wq;	/* @released_id moved */
 	wait_queue_head_t wq;		/* job completions */
 	atomic64_t wake_at;		/* lowest job id waited for on @wq */
 	u64 history[DMAADD_JOB_HISTORY];	/* job id << 8 | status */

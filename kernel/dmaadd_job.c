@@ -1089,6 +1089,13 @@ int dmaadd_job_submit_bufs(struct dmaadd_file *df, struct dmaadd_submit *args,
 static LLIST_HEAD(dmaadd_job_free_list);
 /* Orders the releases, and lets WAIT know that its job's are done. */
 static DEFINE_MUTEX(dmaadd_job_free_lock);
+/*
+ * WAITs whose job has not let go yet (dmaadd_job_wait_released()). One
+ * queue for all files: a WAIT sleeps here only in the moment between its
+ * job's fence signalling and the completion handing the job's references
+ * over, so wake-ups that are not for it are rare and only cost a recheck.
+ */
+static DECLARE_WAIT_QUEUE_HEAD(dmaadd_job_release_wq);
 
 static void dmaadd_job_release(struct dmaadd_job_refs *refs)
 {
@@ -1101,8 +1108,8 @@ static void dmaadd_job_release(struct dmaadd_job_refs *refs)
 		dmaadd_buf_put(refs->bufs[i]);
 	/* The file is still held: tell WAIT that the job let go. */
 	smp_store_release(&df->released_id, id);
-	if (wq_has_sleeper(&df->release_wq))
-		wake_up_all(&df->release_wq);
+	if (wq_has_sleeper(&dmaadd_job_release_wq))
+		wake_up_all(&dmaadd_job_release_wq);
 	dmaadd_file_put(df);
 	/* Last: @refs lives in the fence. */
 	dma_fence_put(refs->fence);
@@ -1136,7 +1143,15 @@ static void dmaadd_job_free_work_fn(struct work_struct *work)
 	dmaadd_job_free_drain();
 }
 
-static DECLARE_WORK(dmaadd_job_free_work, dmaadd_job_free_work_fn);
+/*
+ * The free work runs a tick after the first completion it has to clean up
+ * after, and so takes the jobs of that tick in one go: waking a worker for
+ * every job cost each small job a context switch (docs/design.md, "Who
+ * frees a job"). WAIT does not wait for it: it drains the list itself.
+ */
+#define DMAADD_JOB_FREE_DELAY	1	/* jiffies */
+
+static DECLARE_DELAYED_WORK(dmaadd_job_free_work, dmaadd_job_free_work_fn);
 
 /**
  * dmaadd_job_free() - hand completed jobs' references to the free work
@@ -1154,7 +1169,23 @@ void dmaadd_job_free(struct llist_node **nodes, unsigned int n)
 	for (i = 1; i < n; i++)
 		nodes[i]->next = nodes[i - 1];
 	llist_add_batch(nodes[n - 1], nodes[0], &dmaadd_job_free_list);
-	queue_work(dmaadd_wq, &dmaadd_job_free_work);
+	/* A WAIT that found nothing to drain sleeps until there is some. */
+	if (wq_has_sleeper(&dmaadd_job_release_wq))
+		wake_up_all(&dmaadd_job_release_wq);
+	queue_delayed_work(dmaadd_wq, &dmaadd_job_free_work,
+			   DMAADD_JOB_FREE_DELAY);
+}
+
+/**
+ * dmaadd_job_free_exit() - module exit: no free work may run afterwards
+ *
+ * Every job is gone by then (each held the module through its fence), but
+ * the free work may still be armed: WAIT drains the list itself and leaves
+ * the timer running.
+ */
+void dmaadd_job_free_exit(void)
+{
+	flush_delayed_work(&dmaadd_job_free_work);
 }
 
 static bool dmaadd_job_released(struct dmaadd_file *df, u64 id)
@@ -1176,12 +1207,26 @@ static bool dmaadd_job_released(struct dmaadd_file *df, u64 id)
  */
 int dmaadd_job_wait_released(struct dmaadd_file *df, u64 id)
 {
-	if (dmaadd_job_released(df, id))
-		return 0;
-	dmaadd_job_free_drain();
-	/* The completion may not have handed them over yet. */
-	return wait_event_interruptible(df->release_wq,
-					dmaadd_job_released(df, id));
+	int ret;
+
+	for (;;) {
+		if (dmaadd_job_released(df, id))
+			return 0;
+		dmaadd_job_free_drain();
+		if (dmaadd_job_released(df, id))
+			return 0;
+		/*
+		 * The completion has not handed them over yet: it wakes us
+		 * when it has (dmaadd_job_free()), and we drain again. The
+		 * full barriers of its llist_add_batch() (a cmpxchg) and of
+		 * wq_has_sleeper() pair with those of our prepare to wait.
+		 */
+		ret = wait_event_interruptible(dmaadd_job_release_wq,
+					       dmaadd_job_released(df, id) ||
+					       !llist_empty(&dmaadd_job_free_list));
+		if (ret)
+			return ret;
+	}
 }
 
 /*

@@ -74,6 +74,7 @@ int dmaadd_job_wait_released(struct dmaadd_file *df, u64 id);
 struct llist_node *dmaadd_job_complete(struct dmaadd_job *job, u32 hw_status,
 				       ktime_t now);
 void dmaadd_job_free(struct llist_node **nodes, unsigned int n);
+void dmaadd_job_free_exit(void);
 void dmaadd_job_ring_work(struct work_struct *work);
 void dmaadd_job_cancel_staged(struct dmaadd_file *df);
 void dmaadd_job_fini(struct dmaadd_job *job, struct dma_pool *pool);
