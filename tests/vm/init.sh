@@ -243,7 +243,11 @@ bench)
 		[ -x /add ] && run example-add /add
 		if [ -x /dmaadd_bench ]; then
 			# Quiet, then again with a busy process on every CPU.
-			run dmaadd_bench /dmaadd_bench --busy
+			# Under the iommu config only the PCI device (dmaadd1)
+			# sits behind the IOMMU: bench that one there.
+			bdev=0
+			[ "$cfg" = iommu ] && [ -c /dev/dmaadd1 ] && bdev=1
+			run dmaadd_bench /dmaadd_bench --busy --device $bdev
 		else
 			echo "init: /dmaadd_bench is missing from the initramfs"
 			mark "RESULT fail dmaadd_bench present"
