@@ -164,9 +164,10 @@ static void *dmaadd_engine_xlate(struct dmaadd_engine *eng,
  * IOMMU every further page is looked up in its page table, as an IOTLB
  * would, and the run goes on while they follow each other. Without one,
  * dma-direct maps a device range linearly onto CPU memory: the run takes
- * the window if its last byte translates to where the first one says. This is the
- * engine's burst, and what keeps an emulating CPU from paying the loop
- * over the three cursors for every page (docs/bench.md).
+ * the window if its last byte translates to where the first one says.
+ * This is the engine's burst, and what keeps an emulating CPU from paying
+ * the loop over the three cursors for every page (docs/design.md, "The
+ * add loop").
  */
 static void *dmaadd_engine_xlate_run(struct dmaadd_engine *eng,
 				     struct iommu_domain *dom, u64 addr,

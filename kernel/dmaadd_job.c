@@ -1146,8 +1146,9 @@ static void dmaadd_job_free_work_fn(struct work_struct *work)
 /*
  * The free work runs a tick after the first completion it has to clean up
  * after, and so takes the jobs of that tick in one go: waking a worker for
- * every job cost each small job a context switch (docs/design.md, "Who
- * frees a job"). WAIT does not wait for it: it drains the list itself.
+ * every job cost each small job a context switch (docs/design.md, "Completion
+ * and fence signalling"). WAIT does not wait for it: it drains the list
+ * itself.
  */
 #define DMAADD_JOB_FREE_DELAY	1	/* jiffies */
 
