@@ -322,7 +322,8 @@ struct dmaadd_buf_alloc {
  * @handle: handle to drop
  *
  * Drops the handle. The memory itself lives on while anything else uses
- * it: an existing mmap() of it, or a job that has not completed yet.
+ * it: an existing mmap() of it, or a job that uses it, until the job has
+ * completed and let go of it (see DMAADD_IOCTL_WAIT).
  *
  * The handle, and the mmap offset that goes with it, can be reused as soon
  * as this returns: a new buffer of an open file gets the lowest free
@@ -938,7 +939,8 @@ enum dmaadd_job_status {
  * WAIT returns a status, a buffer freed (BUF_FREE, munmap, close) while the
  * job used it is gone - its memory, pinned pages and RLIMIT_MEMLOCK charge
  * are released. (A job's fence signals as soon as the job completed; the
- * references are dropped right after, asynchronously.) A job's status is
+ * references are dropped asynchronously after that, within a scheduler
+ * tick or two, or by the WAIT itself.) A job's status is
  * kept for the file's &dmaadd_info.job_history most recent jobs; waiting
  * for an older job gives -ENOENT.
  *
