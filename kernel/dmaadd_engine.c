@@ -340,6 +340,7 @@ static int dmaadd_engine_probe(struct dmaadd_engine *eng,
 			       const struct dmaadd_hw_operand *op, u64 len)
 {
 	struct dmaadd_cursor cur;
+	u64 since = 0;		/* bytes since the last cond_resched() */
 	void *va;
 	long n;
 	int ret;
@@ -353,8 +354,11 @@ static int dmaadd_engine_probe(struct dmaadd_engine *eng,
 			return n;
 		dmaadd_cursor_advance(&cur, n);
 		len -= n;
-		if (len && !(len & (SZ_4M - 1)))
+		since += n;
+		if (len && since >= SZ_4M) {
 			cond_resched();
+			since = 0;
+		}
 	}
 	return 0;
 }
@@ -639,7 +643,8 @@ static int dmaadd_engine_compute(struct dmaadd_engine *eng,
 							  DMAADD_SIMD_NONE;
 	struct dmaadd_cursor cur[DMAADD_HW_NR_OPS];
 	void *va[DMAADD_HW_NR_OPS];
-	u64 section = 0;
+	u64 section = 0;	/* bytes into this 64 KiB section */
+	u64 since = 0;		/* bytes since the last cond_resched() */
 	bool fpu = false;
 	long got;
 	u64 n;
@@ -651,7 +656,11 @@ static int dmaadd_engine_compute(struct dmaadd_engine *eng,
 			return ret;
 	}
 	while (len) {
-		n = len;
+		/*
+		 * Pieces end at section boundaries, so that an FPU section
+		 * (preemption off) covers 64 KiB of output at most.
+		 */
+		n = min_t(u64, len, DMAADD_SIMD_SECTION - section);
 		for (i = 0; i < DMAADD_HW_NR_OPS; i++) {
 			got = dmaadd_cursor_map(eng, dom, &cur[i], n, &va[i]);
 			if (got < 0) {
@@ -662,7 +671,6 @@ static int dmaadd_engine_compute(struct dmaadd_engine *eng,
 		}
 		n = round_down(n, DMAADD_ELEM_SIZE);
 		if (n) {
-			/* Preemption is off in a section: keep them short. */
 			if (!fpu && simd)
 				fpu = dmaadd_simd_begin(simd);
 			if (fpu)
@@ -675,12 +683,6 @@ static int dmaadd_engine_compute(struct dmaadd_engine *eng,
 					       va[DMAADD_HW_OP_A],
 					       va[DMAADD_HW_OP_B],
 					       n / DMAADD_ELEM_SIZE);
-			section += n;
-			if (fpu && section >= DMAADD_SIMD_SECTION) {
-				dmaadd_simd_end(simd);
-				fpu = false;
-				section = 0;
-			}
 			for (i = 0; i < DMAADD_HW_NR_OPS; i++)
 				dmaadd_cursor_advance(&cur[i], n);
 		} else {
@@ -702,13 +704,17 @@ static int dmaadd_engine_compute(struct dmaadd_engine *eng,
 				goto out;
 		}
 		len -= n;
-		if (len && !(len & (SZ_1M - 1))) {
-			if (fpu) {
+		since += n;
+		section += n;
+		if (section == DMAADD_SIMD_SECTION || (len && since >= SZ_1M)) {
+			if (fpu)
 				dmaadd_simd_end(simd);
-				fpu = false;
-				section = 0;
-			}
+			fpu = false;
+			section = 0;
+		}
+		if (len && since >= SZ_1M) {
 			cond_resched();
+			since = 0;
 		}
 	}
 out:
